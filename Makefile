@@ -1,0 +1,45 @@
+# Amend: the commands a developer needs. `make demo` and `make test` are all a new machine needs.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: help install demo test test-fast lint format messages bench clean
+
+help:
+	@echo "make demo     run the portal with demo data on http://127.0.0.1:8000"
+	@echo "make test     run the test suite (starts a throwaway PostgreSQL unless DATABASE_URL is set)"
+	@echo "make lint     ruff check and format check"
+	@echo "make format   apply ruff's formatting and safe fixes"
+	@echo "make messages refresh and compile the translations"
+
+# Install exactly the pinned versions; redone whenever requirements.lock changes.
+$(STAMP): requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(PY) scripts/demo.py
+
+test: install
+	$(PY) scripts/with_db.py $(PY) -m pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+messages: install
+	$(PY) scripts/with_db.py $(PY) manage.py makemessages --locale sv --no-obsolete --ignore '.venv/*' --ignore 'tests/*'
+	$(PY) manage.py compilemessages --locale sv --ignore '.venv/*'
+
+clean:
+	-$(PY) scripts/embedded_db.py stop
+	rm -rf .data staticfiles .pytest_cache .ruff_cache .coverage

@@ -1,0 +1,1 @@
+"""Orders mirror, order requests, policy and rules (built up by later issues)."""

@@ -1,0 +1,14 @@
+"""Tasks of the portal itself."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from portal.models import TaskHeartbeat
+
+
+@shared_task
+def mark_heartbeat_task(heartbeat_id: int) -> None:
+    """Mark a heartbeat as run; a no-op when it is already marked (tasks may be delivered twice)."""
+    TaskHeartbeat.objects.filter(pk=heartbeat_id, ran_at__isnull=True).update(ran_at=timezone.now())
