@@ -36,7 +36,9 @@ def running_worker(*, concurrency: int = 1) -> Iterator[subprocess.Popen[bytes]]
         "CELERY_QUEUE": queue,
         "DATABASE_CONN_MAX_AGE": "0",
     }
-    log = open(ROOT / ".data" / f"worker-{queue}.log", "wb")  # noqa: SIM115 - closed below
+    log_dir = ROOT / ".data" / "test-logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = open(log_dir / f"worker-{queue}.log", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [
             sys.executable,
