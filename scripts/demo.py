@@ -48,7 +48,14 @@ def _print_logins() -> None:
         print(f"  {line}")
 
 
+def _stop_on(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Stop cleanly on Ctrl-C and on SIGTERM, even when started from a shell that ignores SIGINT.
+    signal.signal(signal.SIGINT, _stop_on)
+    signal.signal(signal.SIGTERM, _stop_on)
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     started_db = False
