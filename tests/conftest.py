@@ -14,3 +14,20 @@ def _celery_runs_tasks_inline():
     celery_app.conf.task_eager_propagates = True
     yield
     celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def store_a(db):
+    from tests.factories import make_store
+
+    return make_store("alpha-shop", name="Alpha Shop", locale="en", currency="USD")
+
+
+@pytest.fixture
+def store_b(db):
+    """The other store: every test that reads store A's data should make sure none of this leaks."""
+    from tests.factories import make_store
+
+    return make_store(
+        "bravo-shop", name="Bravo Butik", locale="sv", currency="SEK", timezone="Europe/Stockholm"
+    )

@@ -1,1 +1,0 @@
-"""Orders mirror, order requests, policy and rules (built up by later issues)."""

@@ -1,0 +1,139 @@
+"""The mirror of a store's orders, as its commerce platform (or the built-in store) last told us."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tenants.scoping import TenantModel
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0.00")}
+
+
+class FinancialStatus(models.TextChoices):
+    PENDING = "pending", _("Payment pending")
+    AUTHORIZED = "authorized", _("Authorized")
+    PARTIALLY_PAID = "partially_paid", _("Partially paid")
+    PAID = "paid", _("Paid")
+    PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+    REFUNDED = "refunded", _("Refunded")
+    VOIDED = "voided", _("Voided")
+
+
+class FulfillmentStatus(models.TextChoices):
+    UNFULFILLED = "unfulfilled", _("Not yet shipped")
+    PARTIAL = "partial", _("Partly shipped")
+    FULFILLED = "fulfilled", _("Shipped")
+    RESTOCKED = "restocked", _("Restocked")
+
+
+class RiskLevel(models.TextChoices):
+    NONE = "", _("Not assessed")
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+class RiskRecommendation(models.TextChoices):
+    NONE = "", _("None")
+    ACCEPT = "accept", _("Accept")
+    INVESTIGATE = "investigate", _("Investigate")
+    CANCEL = "cancel", _("Cancel")
+
+
+class Order(TenantModel):
+    platform_id = models.CharField(max_length=64, help_text="The order's id on its platform.")
+    name = models.CharField(max_length=64, help_text="What the customer sees, e.g. #1001.")
+    number = models.PositiveBigIntegerField(null=True, blank=True)
+    email = models.EmailField(blank=True, help_text="The customer's email, lower-cased.")
+    customer_name = models.CharField(max_length=200, blank=True)
+    customer_locale = models.CharField(max_length=16, blank=True)
+    placed_at = models.DateTimeField()
+    currency = models.CharField(max_length=3)
+    subtotal = models.DecimalField(**MONEY)
+    shipping = models.DecimalField(**MONEY)
+    tax = models.DecimalField(**MONEY)
+    discount = models.DecimalField(**MONEY)
+    total = models.DecimalField(**MONEY)
+    refunded = models.DecimalField(**MONEY)
+    financial_status = models.CharField(
+        max_length=20, choices=FinancialStatus.choices, default=FinancialStatus.PENDING
+    )
+    fulfillment_status = models.CharField(
+        max_length=20, choices=FulfillmentStatus.choices, default=FulfillmentStatus.UNFULFILLED
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=40, blank=True)
+    risk_level = models.CharField(
+        max_length=10, choices=RiskLevel.choices, blank=True, default=RiskLevel.NONE
+    )
+    risk_recommendation = models.CharField(
+        max_length=12, choices=RiskRecommendation.choices, blank=True, default=RiskRecommendation.NONE
+    )
+    tags = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    discount_codes = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    payment_gateways = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    shipping_address = models.JSONField(default=dict, blank=True)
+    billing_address = models.JSONField(default=dict, blank=True)
+    platform_updated_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, help_text="Raised by one on every change we record.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["store", "platform_id"], name="order_store_platform_id")
+        ]
+        indexes = [
+            models.Index(fields=["store", "-placed_at", "-id"], name="order_store_placed"),
+            models.Index(fields=["store", "email", "-placed_at"], name="order_store_email"),
+            models.Index(fields=["store", "name"], name="order_store_name"),
+        ]
+        ordering = ["-placed_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+
+class LineItem(TenantModel):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="line_items")
+    platform_id = models.CharField(max_length=64)
+    product_id = models.CharField(max_length=64, blank=True)
+    variant_id = models.CharField(max_length=64, blank=True)
+    sku = models.CharField(max_length=100, blank=True)
+    title = models.CharField(max_length=255)
+    variant_title = models.CharField(max_length=255, blank=True)
+    product_type = models.CharField(max_length=255, blank=True)
+    product_tags = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    quantity = models.PositiveIntegerField()
+    fulfilled_quantity = models.PositiveIntegerField(default=0)
+    unit_price = models.DecimalField(**MONEY)
+    total_discount = models.DecimalField(**MONEY)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "order", "platform_id"], name="line_item_store_order_platform_id"
+            )
+        ]
+        indexes = [models.Index(fields=["store", "order"], name="line_item_store_order")]
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.title}"
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.unit_price * self.quantity - self.total_discount
+
+    @property
+    def unfulfilled_quantity(self) -> int:
+        return max(self.quantity - self.fulfilled_quantity, 0)
