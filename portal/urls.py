@@ -11,6 +11,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("dev/mail/", dev_mail_views.mailbox, name="dev_mail"),
     path("dev/mail/<int:message_id>/", dev_mail_views.message, name="dev_mail_message"),
+    path("", include("portal.integrations.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,3 @@
+"""Endpoints that commerce platforms call: app install (OAuth) and webhooks."""
+
+urlpatterns: list = []
