@@ -234,6 +234,29 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 150)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
 
+# Webhooks received but not yet processed (a lost task, a broker outage) are sent for processing again.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-webhook-inbox": {"task": "cancellations.tasks.sweep_webhook_inbox_task", "schedule": 300.0},
+}
+
+# The Shopify app. Without a key and secret, install answers "not configured" and every webhook is
+# refused (401); nothing else needs them, so they are not required at start-up.
+SHOPIFY_API_KEY = env_str("SHOPIFY_API_KEY")
+SHOPIFY_API_SECRET = env_str("SHOPIFY_API_SECRET")
+# While the app's secret is being rotated, webhooks signed with the previous one are still accepted.
+SHOPIFY_API_PREVIOUS_SECRET = env_str("SHOPIFY_API_PREVIOUS_SECRET")
+SHOPIFY_API_VERSION = env_str("SHOPIFY_API_VERSION", "2026-07")
+# Where a shop's Admin API and OAuth pages are; {shop} is the shop's myshopify.com domain.
+# Tests and staging point it at a local Shopify-like server.
+SHOPIFY_API_ORIGIN = env_str("SHOPIFY_API_ORIGIN", "https://{shop}").rstrip("/")
+SHOPIFY_SCOPES = env_list(
+    "SHOPIFY_SCOPES",
+    ["read_orders", "write_orders", "write_order_edits", "read_products", "write_draft_orders"],
+)
+SHOPIFY_HTTP_TIMEOUT = env_int("SHOPIFY_HTTP_TIMEOUT", 10)
+if PRODUCTION and not SHOPIFY_API_ORIGIN.startswith("https://"):
+    raise ImproperlyConfigured("SHOPIFY_API_ORIGIN must be an https:// origin when DJANGO_ENV=production.")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

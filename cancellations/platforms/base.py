@@ -1,0 +1,386 @@
+"""The interface every commerce platform adapter implements, and the values that cross it.
+
+Callers (request execution, order sync) get an adapter with `get_adapter(store)` and call
+`fetch_order`, `cancel`, `edit` and `create_reorder`, always with an idempotency key: the same key
+never causes the effect twice, however often the call is repeated (a retried task, a worker killed
+mid-call). A repeated call returns the first outcome with `replayed=True`; a key reused for a
+different request is refused (`PermanentPlatformError`, code `idempotency_key_reused`).
+
+Errors: `TransientPlatformError` (retry later, with backoff; `retry_after` when the platform said)
+and `PermanentPlatformError` (retrying will not help: show the message, mark the request failed).
+Both carry a stable `code` and a human `message`.
+
+Shopify cancels asynchronously: `cancel` may return `EffectStatus.PENDING` with a `job_id`; call
+`poll_job(job_id, idempotency_key=...)` (or `wait_for_completion`) until it reports `COMPLETED`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, ClassVar, Self
+
+from cancellations.models import RefundMethod
+from tenants.errors import DomainError
+from tenants.models import Store
+
+STAFF_NOTE_MAX = 255
+
+
+class PlatformError(DomainError):
+    """Something the commerce platform (or the built-in store) could not do."""
+
+    code = "platform_error"
+
+
+class TransientPlatformError(PlatformError):
+    """The platform could not answer now (down, throttled, busy): the same call may succeed later."""
+
+    code = "platform_unavailable"
+
+    def __init__(self, message: str, *, code: str | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
+class PermanentPlatformError(PlatformError):
+    """The platform refused the call for a reason that retrying will not change."""
+
+    code = "platform_refused"
+
+
+class CancelReason(StrEnum):
+    CUSTOMER = "customer"
+    DECLINED = "declined"
+    FRAUD = "fraud"
+    INVENTORY = "inventory"
+    STAFF = "staff"
+    OTHER = "other"
+
+
+class EffectStatus(StrEnum):
+    COMPLETED = "completed"
+    PENDING = "pending"
+
+
+@dataclass(frozen=True)
+class Address:
+    first_name: str = ""
+    last_name: str = ""
+    company: str = ""
+    address1: str = ""
+    address2: str = ""
+    city: str = ""
+    province_code: str = ""
+    zip: str = ""
+    country_code: str = ""
+    phone: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def as_mirror(self) -> dict[str, str]:
+        """The address as `Order.shipping_address` keeps it."""
+        return {"name": self.name, **{k: v for k, v in asdict(self).items() if v}}
+
+    @classmethod
+    def from_mirror(cls, data: dict[str, Any]) -> Self:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: str(v) for k, v in data.items() if k in known and v is not None})
+
+
+# --- requests and results --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CancelRequest:
+    order_platform_id: str
+    reason: CancelReason = CancelReason.CUSTOMER
+    refund: RefundMethod = RefundMethod.ORIGINAL
+    restock: bool = True
+    notify_customer: bool = True
+    staff_note: str = ""
+
+    def __post_init__(self) -> None:
+        if len(self.staff_note) > STAFF_NOTE_MAX:
+            raise PermanentPlatformError(
+                f"A staff note may be at most {STAFF_NOTE_MAX} characters.", code="staff_note_too_long"
+            )
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    status: EffectStatus
+    job_id: str = ""
+    refunded: Decimal = Decimal("0.00")
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class ChangeAddress:
+    address: Address
+    kind: ClassVar[str] = "address"
+
+
+@dataclass(frozen=True)
+class SetQuantity:
+    line_platform_id: str
+    quantity: int
+    kind: ClassVar[str] = "quantity"
+
+
+@dataclass(frozen=True)
+class SwapVariant:
+    """Replace a line's variant; the new line keeps the old quantity unless one is given."""
+
+    line_platform_id: str
+    variant_platform_id: str
+    quantity: int | None = None
+    kind: ClassVar[str] = "swap"
+
+
+@dataclass(frozen=True)
+class RemoveLine:
+    line_platform_id: str
+    kind: ClassVar[str] = "remove"
+
+
+EditChange = ChangeAddress | SetQuantity | SwapVariant | RemoveLine
+
+
+@dataclass(frozen=True)
+class EditRequest:
+    order_platform_id: str
+    changes: tuple[EditChange, ...]
+    notify_customer: bool = True
+    staff_note: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.changes:
+            raise PermanentPlatformError("An edit needs at least one change.", code="edit_empty")
+        if len(self.staff_note) > STAFF_NOTE_MAX:
+            raise PermanentPlatformError(
+                f"A staff note may be at most {STAFF_NOTE_MAX} characters.", code="staff_note_too_long"
+            )
+        for change in self.changes:
+            if isinstance(change, SetQuantity | SwapVariant) and (change.quantity or 0) < 0:
+                raise PermanentPlatformError("A quantity cannot be negative.", code="quantity_invalid")
+
+
+@dataclass(frozen=True)
+class EditResult:
+    status: EffectStatus
+    total: Decimal | None = None
+    # What the edit changed the amount owed by: positive, the customer owes more; negative, refunded.
+    balance: Decimal = Decimal("0.00")
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class ReorderLine:
+    variant_platform_id: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ReorderRequest:
+    """A new order (Shopify: a draft with an invoice link) from an old one; no lines means the same lines."""
+
+    order_platform_id: str
+    lines: tuple[ReorderLine, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ReorderResult:
+    platform_id: str
+    url: str = ""
+    replayed: bool = False
+
+
+# --- what platforms tell us about orders and products ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineSnapshot:
+    platform_id: str
+    title: str
+    quantity: int
+    unit_price: Decimal
+    fulfilled_quantity: int = 0
+    total_discount: Decimal = Decimal("0.00")
+    variant_title: str = ""
+    sku: str = ""
+    product_id: str = ""
+    variant_id: str = ""
+    product_type: str = ""
+    product_tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrderSnapshot:
+    """An order as the platform last described it, in the mirror's terms."""
+
+    platform_id: str
+    name: str
+    placed_at: datetime
+    currency: str
+    updated_at: datetime | None = None
+    number: int | None = None
+    email: str = ""
+    customer_name: str = ""
+    customer_locale: str = ""
+    subtotal: Decimal = Decimal("0.00")
+    shipping: Decimal = Decimal("0.00")
+    tax: Decimal = Decimal("0.00")
+    discount: Decimal = Decimal("0.00")
+    total: Decimal = Decimal("0.00")
+    refunded: Decimal = Decimal("0.00")
+    financial_status: str = "pending"
+    fulfillment_status: str = "unfulfilled"
+    cancelled_at: datetime | None = None
+    cancel_reason: str = ""
+    # None: this source says nothing about risk (REST webhooks), so the mirror keeps what it has.
+    risk_level: str | None = None
+    risk_recommendation: str | None = None
+    tags: tuple[str, ...] = ()
+    discount_codes: tuple[str, ...] = ()
+    payment_gateways: tuple[str, ...] = ()
+    shipping_address: dict[str, Any] = field(default_factory=dict)
+    billing_address: dict[str, Any] = field(default_factory=dict)
+    lines: tuple[LineSnapshot, ...] = ()
+
+
+@dataclass(frozen=True)
+class VariantSnapshot:
+    platform_id: str
+    title: str
+    price: Decimal
+    sku: str = ""
+    inventory_quantity: int | None = None
+    available: bool = True
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class ProductSnapshot:
+    platform_id: str
+    title: str
+    updated_at: datetime | None = None
+    handle: str = ""
+    product_type: str = ""
+    tags: tuple[str, ...] = ()
+    active: bool = True
+    variants: tuple[VariantSnapshot, ...] = ()
+
+
+# --- the adapter -----------------------------------------------------------------------------------
+
+
+class PlatformAdapter(ABC):
+    """One store's commerce platform. Every call takes an idempotency key (see the module docstring)."""
+
+    platform: ClassVar[str]
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @abstractmethod
+    def fetch_order(self, order_platform_id: str, *, idempotency_key: str) -> OrderSnapshot:
+        """The order as the platform has it now (a read: the key only labels the call)."""
+
+    @abstractmethod
+    def cancel(self, request: CancelRequest, *, idempotency_key: str) -> CancelResult:
+        """Cancel the order, refunding and restocking as asked."""
+
+    @abstractmethod
+    def edit(self, request: EditRequest, *, idempotency_key: str) -> EditResult:
+        """Change the order's address, quantities or variants, or remove lines."""
+
+    @abstractmethod
+    def create_reorder(self, request: ReorderRequest, *, idempotency_key: str) -> ReorderResult:
+        """Start a new order from an old one."""
+
+    @abstractmethod
+    def poll_job(self, job_id: str, *, idempotency_key: str) -> CancelResult:
+        """The state of an asynchronous effect started under this key (Shopify's cancel job)."""
+
+
+def wait_for_completion(
+    adapter: PlatformAdapter,
+    result: CancelResult,
+    *,
+    idempotency_key: str,
+    timeout: float = 30.0,
+    interval: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> CancelResult:
+    """Poll a pending effect until it completes; TransientPlatformError if it has not within `timeout`."""
+    deadline = time.monotonic() + timeout
+    while result.status == EffectStatus.PENDING:
+        if time.monotonic() >= deadline:
+            raise TransientPlatformError(
+                "The platform has not finished the cancellation yet.",
+                code="job_unfinished",
+                retry_after=interval,
+            )
+        sleep(interval)
+        result = adapter.poll_job(result.job_id, idempotency_key=idempotency_key)
+    return result
+
+
+# --- (de)serialising results for the effect ledger -------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def to_json(value: Any) -> Any:
+    """A dataclass (requests, results) as plain JSON values; Decimals become strings."""
+    if is_dataclass(value) and not isinstance(value, type):
+        data = asdict(value)
+        if hasattr(value, "kind"):
+            data["kind"] = value.kind
+        return _jsonable(data)
+    return _jsonable(value)
+
+
+def request_fingerprint(operation: str, request: Any) -> str:
+    """A digest of what a request asks for: the same key must always mean the same request."""
+    payload = {"operation": operation, "request": to_json(request)}
+    if isinstance(request, EditRequest):
+        payload["request"]["changes"] = [to_json(change) for change in request.changes]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def from_json(cls: type[Any], data: dict[str, Any], **overrides: Any) -> Any:
+    """Rebuild a result dataclass stored by `to_json`."""
+    kwargs: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        if value is not None and f.type in ("Decimal", "Decimal | None"):
+            value = Decimal(value)
+        elif f.type == "EffectStatus":
+            value = EffectStatus(value)
+        kwargs[f.name] = value
+    kwargs.update(overrides)
+    return cls(**kwargs)

@@ -1,0 +1,1 @@
+"""Shopify: the Admin GraphQL API (a pinned version), OAuth install, signed webhooks."""

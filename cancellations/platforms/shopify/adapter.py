@@ -1,0 +1,381 @@
+"""The Shopify adapter: the platform interface over the Admin GraphQL API.
+
+Shopify's order mutations take no idempotency key (orderCancel, order editing, draftOrderCreate), so
+exactly-once comes from us. For each key we (1) take a session lock, so one worker at a time runs it;
+(2) commit a `started` row in the effect ledger before calling Shopify; (3) record the outcome after.
+When a retry finds a `started` row, the earlier attempt's outcome is unknown, so it looks before it
+acts: an order already cancelled, edits already visible on the order, a draft order already carrying
+the key's tag each mean the earlier attempt worked. Call this adapter outside a transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from cancellations.models import PlatformConnection, PlatformEffect, RefundMethod
+from cancellations.platforms.base import (
+    Address,
+    CancelRequest,
+    CancelResult,
+    ChangeAddress,
+    EditChange,
+    EditRequest,
+    EditResult,
+    EffectStatus,
+    OrderSnapshot,
+    PermanentPlatformError,
+    PlatformAdapter,
+    RemoveLine,
+    ReorderRequest,
+    ReorderResult,
+    SetQuantity,
+    SwapVariant,
+    from_json,
+    to_json,
+)
+from cancellations.platforms.ledger import claim_effect, exclusive_key, record_outcome
+from cancellations.platforms.shopify import documents
+from cancellations.platforms.shopify.client import ShopifyClient
+from cancellations.platforms.shopify.payloads import (
+    UnprocessablePayload,
+    address_to_graphql,
+    order_from_graphql,
+)
+from tenants.models import Platform, Store
+
+
+def _numeric_id(gid: str) -> str:
+    return gid.rsplit("/", 1)[-1]
+
+
+def _user_errors(payload: dict[str, Any], key: str = "userErrors") -> list[dict[str, Any]]:
+    return list((payload or {}).get(key) or [])
+
+
+class ShopifyAdapter(PlatformAdapter):
+    platform = "shopify"
+
+    def __init__(self, store: Store, *, client: ShopifyClient | None = None) -> None:
+        super().__init__(store)
+        self._client = client
+
+    @property
+    def client(self) -> ShopifyClient:
+        if self._client is None:
+            connection = (
+                PlatformConnection.objects.for_store(self.store).filter(platform=Platform.SHOPIFY).first()
+            )
+            if connection is None or not connection.is_active:
+                raise PermanentPlatformError(
+                    "The store is not connected to Shopify; connect it first.", code="platform_not_connected"
+                )
+            self._client = ShopifyClient(shop=connection.shop_domain, access_token=connection.access_token)
+        return self._client
+
+    # --- reads ---
+
+    def fetch_order(self, order_platform_id: str, *, idempotency_key: str) -> OrderSnapshot:
+        data = self.client.execute(documents.FETCH_ORDER, {"id": order_platform_id}, cost=20)
+        if not data.get("order"):
+            raise PermanentPlatformError("Shopify has no such order.", code="order_not_found")
+        try:
+            return order_from_graphql(data["order"])
+        except UnprocessablePayload as error:
+            raise PermanentPlatformError(error.message, code="platform_bad_response") from None
+
+    def poll_job(self, job_id: str, *, idempotency_key: str) -> CancelResult:
+        effect = PlatformEffect.objects.for_store(self.store).filter(idempotency_key=idempotency_key).first()
+        if effect is None:
+            raise PermanentPlatformError("No change is recorded under this key.", code="job_not_found")
+        if effect.status == PlatformEffect.Status.COMPLETED:
+            return from_json(CancelResult, effect.result, replayed=True)
+        job = self.client.execute(documents.JOB, {"id": job_id or effect.job_id}, cost=1).get("job")
+        if job is None:
+            raise PermanentPlatformError("Shopify does not know this job.", code="job_not_found")
+        if not job.get("done"):
+            return CancelResult(status=EffectStatus.PENDING, job_id=job["id"])
+        snapshot = self.fetch_order(effect.order_platform_id, idempotency_key=idempotency_key)
+        if snapshot.cancelled_at is None:
+            self._forget(effect)
+            raise PermanentPlatformError(
+                "Shopify finished the cancellation but the order is not cancelled.", code="cancel_failed"
+            )
+        return self._complete_cancel(effect, snapshot, replayed=False)
+
+    # --- effects ---
+
+    def cancel(self, request: CancelRequest, *, idempotency_key: str) -> CancelResult:
+        with exclusive_key(self.store, idempotency_key):
+            effect, created = self._claim(PlatformEffect.Operation.CANCEL, request, idempotency_key)
+            if effect.status != PlatformEffect.Status.STARTED:
+                return from_json(CancelResult, effect.result, replayed=True)
+            with self._forgotten_on_refusal(effect):
+                if not created:
+                    # An earlier attempt may have got through before its worker stopped.
+                    snapshot = self.fetch_order(request.order_platform_id, idempotency_key=idempotency_key)
+                    if snapshot.cancelled_at is not None:
+                        return self._complete_cancel(effect, snapshot, replayed=True)
+                payload = self.client.execute(documents.ORDER_CANCEL, self._cancel_variables(request))[
+                    "orderCancel"
+                ]
+                errors = _user_errors(payload, "orderCancelUserErrors")
+                if errors:
+                    raise PermanentPlatformError(
+                        "; ".join(e["message"] for e in errors),
+                        code=f"shopify_{str(errors[0].get('code') or 'invalid').lower()}",
+                    )
+                job = payload.get("job") or {}
+                result = CancelResult(status=EffectStatus.PENDING, job_id=job.get("id", ""))
+                with transaction.atomic():
+                    record_outcome(
+                        effect,
+                        status=PlatformEffect.Status.PENDING,
+                        result=to_json(result),
+                        job_id=result.job_id,
+                    )
+                return result
+
+    def edit(self, request: EditRequest, *, idempotency_key: str) -> EditResult:
+        with exclusive_key(self.store, idempotency_key):
+            effect, _ = self._claim(PlatformEffect.Operation.EDIT, request, idempotency_key)
+            if effect.status != PlatformEffect.Status.STARTED:
+                return from_json(EditResult, effect.result, replayed=True)
+            with self._forgotten_on_refusal(effect):
+                order = self.fetch_order(request.order_platform_id, idempotency_key=idempotency_key)
+                if order.cancelled_at is not None:
+                    raise PermanentPlatformError(
+                        "A cancelled order cannot be changed.", code="order_cancelled"
+                    )
+                # Only what the order does not show yet: a retry after a lost answer does not repeat it.
+                todo = [change for change in request.changes if not _already_applied(change, order)]
+                _check_editable(todo, order)
+                total = order.total
+                for change in todo:
+                    if isinstance(change, ChangeAddress):
+                        self._update_address(order.platform_id, change.address)
+                line_changes = [change for change in todo if not isinstance(change, ChangeAddress)]
+                if line_changes:
+                    total = self._edit_lines(order, line_changes, request)
+                result = EditResult(status=EffectStatus.COMPLETED, total=total, balance=total - order.total)
+                with transaction.atomic():
+                    record_outcome(effect, status=PlatformEffect.Status.COMPLETED, result=to_json(result))
+                return result
+
+    def create_reorder(self, request: ReorderRequest, *, idempotency_key: str) -> ReorderResult:
+        with exclusive_key(self.store, idempotency_key):
+            effect, created = self._claim(PlatformEffect.Operation.REORDER, request, idempotency_key)
+            if effect.status != PlatformEffect.Status.STARTED:
+                return from_json(ReorderResult, effect.result, replayed=True)
+            tag = "amend-" + hashlib.sha256(f"{self.store.pk}:{idempotency_key}".encode()).hexdigest()[:24]
+            with self._forgotten_on_refusal(effect):
+                if not created:
+                    found = self.client.execute(
+                        documents.DRAFT_ORDERS_BY_TAG, {"query": f"tag:{tag}"}, cost=5
+                    )
+                    nodes = (found.get("draftOrders") or {}).get("nodes") or []
+                    if nodes:
+                        return self._complete_reorder(effect, nodes[0], replayed=True)
+                order = self.fetch_order(request.order_platform_id, idempotency_key=idempotency_key)
+                lines = [(line.variant_platform_id, line.quantity) for line in request.lines] or [
+                    (line.variant_id, line.quantity) for line in order.lines if line.variant_id
+                ]
+                if not lines:
+                    raise PermanentPlatformError("Nothing to reorder.", code="reorder_empty")
+                draft_input: dict[str, Any] = {
+                    "lineItems": [
+                        {"variantId": variant, "quantity": quantity} for variant, quantity in lines
+                    ],
+                    "note": request.note or f"Reorder of {order.name}",
+                    "tags": ["amend-reorder", tag],
+                }
+                if order.email:
+                    draft_input["email"] = order.email
+                if order.shipping_address:
+                    draft_input["shippingAddress"] = address_to_graphql(
+                        Address.from_mirror(order.shipping_address)
+                    )
+                payload = self.client.execute(documents.DRAFT_ORDER_CREATE, {"input": draft_input})[
+                    "draftOrderCreate"
+                ]
+                errors = _user_errors(payload)
+                if errors or not payload.get("draftOrder"):
+                    raise PermanentPlatformError(
+                        "; ".join(e["message"] for e in errors) or "Shopify made no draft order.",
+                        code="reorder_refused",
+                    )
+                return self._complete_reorder(effect, payload["draftOrder"], replayed=False)
+
+    # --- helpers ---
+
+    def _claim(self, operation: str, request: Any, idempotency_key: str) -> tuple[PlatformEffect, bool]:
+        # Committed before Shopify is called: if this worker dies mid-call, the row says "outcome unknown".
+        with transaction.atomic():
+            return claim_effect(
+                store=self.store,
+                operation=operation,
+                idempotency_key=idempotency_key,
+                request=request,
+                order_platform_id=request.order_platform_id,
+            )
+
+    def _forget(self, effect: PlatformEffect) -> None:
+        PlatformEffect.objects.for_store(self.store).filter(
+            pk=effect.pk, status=PlatformEffect.Status.STARTED
+        ).delete()
+
+    @contextmanager
+    def _forgotten_on_refusal(self, effect: PlatformEffect) -> Iterator[None]:
+        """On a refusal nothing happened on Shopify, so the claim goes and a later try starts afresh."""
+        try:
+            yield
+        except PermanentPlatformError:
+            self._forget(effect)
+            raise
+
+    def _cancel_variables(self, request: CancelRequest) -> dict[str, Any]:
+        refund_method: dict[str, Any] | None
+        if request.refund == RefundMethod.ORIGINAL:
+            refund_method = {"originalPaymentMethodsRefund": True}
+        elif request.refund == RefundMethod.STORE_CREDIT:
+            refund_method = {"storeCreditRefund": {}}
+        else:
+            refund_method = None
+        return {
+            "orderId": request.order_platform_id,
+            "reason": str(request.reason).upper(),
+            "refundMethod": refund_method,
+            "restock": request.restock,
+            "notifyCustomer": request.notify_customer,
+            "staffNote": request.staff_note or None,
+        }
+
+    def _complete_cancel(
+        self, effect: PlatformEffect, snapshot: OrderSnapshot, *, replayed: bool
+    ) -> CancelResult:
+        from cancellations.order_sync import upsert_order  # order_sync reaches adapters through the registry
+
+        result = CancelResult(status=EffectStatus.COMPLETED, job_id=effect.job_id, refunded=snapshot.refunded)
+        with transaction.atomic():
+            record_outcome(effect, status=PlatformEffect.Status.COMPLETED, result=to_json(result))
+            upsert_order(store=self.store, snapshot=snapshot)
+        return CancelResult(
+            status=result.status, job_id=result.job_id, refunded=result.refunded, replayed=replayed
+        )
+
+    def _complete_reorder(
+        self, effect: PlatformEffect, draft: dict[str, Any], *, replayed: bool
+    ) -> ReorderResult:
+        result = ReorderResult(platform_id=draft["id"], url=draft.get("invoiceUrl") or "")
+        with transaction.atomic():
+            record_outcome(effect, status=PlatformEffect.Status.COMPLETED, result=to_json(result))
+        return ReorderResult(platform_id=result.platform_id, url=result.url, replayed=replayed)
+
+    def _update_address(self, order_id: str, address: Address) -> None:
+        variables = {"input": {"id": order_id, "shippingAddress": address_to_graphql(address)}}
+        payload = self.client.execute(documents.ORDER_UPDATE_ADDRESS, variables)["orderUpdate"]
+        if _user_errors(payload):
+            raise PermanentPlatformError(
+                "; ".join(e["message"] for e in _user_errors(payload)), code="address_refused"
+            )
+
+    def _edit_lines(self, order: OrderSnapshot, changes: list[EditChange], request: EditRequest) -> Decimal:
+        begin = self.client.execute(documents.ORDER_EDIT_BEGIN, {"id": order.platform_id})["orderEditBegin"]
+        if _user_errors(begin) or not begin.get("calculatedOrder"):
+            raise PermanentPlatformError(
+                "; ".join(e["message"] for e in _user_errors(begin)) or "Shopify will not edit this order.",
+                code="order_not_editable",
+            )
+        calculated = begin["calculatedOrder"]
+        # A calculated line item carries the number of the order line it stands for.
+        calculated_lines = {
+            _numeric_id(node["id"]): node["id"]
+            for node in (calculated.get("lineItems") or {}).get("nodes") or []
+        }
+        lines = {line.platform_id: line for line in order.lines}
+        for change in changes:
+            if isinstance(change, SwapVariant):
+                quantity = change.quantity or lines[change.line_platform_id].quantity
+                self._step(
+                    documents.ORDER_EDIT_ADD_VARIANT,
+                    "orderEditAddVariant",
+                    {"id": calculated["id"], "variantId": change.variant_platform_id, "quantity": quantity},
+                )
+            quantity = change.quantity if isinstance(change, SetQuantity) else 0
+            calculated_id = calculated_lines.get(_numeric_id(change.line_platform_id))
+            if calculated_id is None:
+                raise PermanentPlatformError("This item is not on the order.", code="line_not_found")
+            self._step(
+                documents.ORDER_EDIT_SET_QUANTITY,
+                "orderEditSetQuantity",
+                {"id": calculated["id"], "lineItemId": calculated_id, "quantity": quantity, "restock": True},
+            )
+        commit = self._step(
+            documents.ORDER_EDIT_COMMIT,
+            "orderEditCommit",
+            {
+                "id": calculated["id"],
+                "notifyCustomer": request.notify_customer,
+                "staffNote": request.staff_note or None,
+            },
+        )
+        amount = (((commit.get("order") or {}).get("currentTotalPriceSet") or {}).get("shopMoney") or {}).get(
+            "amount"
+        )
+        return order.total if amount is None else Decimal(str(amount))
+
+    def _step(self, document: str, field: str, variables: dict[str, Any]) -> dict[str, Any]:
+        payload = self.client.execute(document, variables)[field] or {}
+        if _user_errors(payload):
+            raise PermanentPlatformError(
+                "; ".join(e["message"] for e in _user_errors(payload)), code="edit_refused"
+            )
+        return payload
+
+
+def _already_applied(change: EditChange, order: OrderSnapshot) -> bool:
+    lines = {line.platform_id: line for line in order.lines}
+    if isinstance(change, ChangeAddress):
+        wanted = {k: v for k, v in change.address.as_mirror().items() if k != "name"}
+        return all(order.shipping_address.get(key) == value for key, value in wanted.items())
+    if isinstance(change, SetQuantity):
+        line = lines.get(change.line_platform_id)
+        return (line is None and change.quantity == 0) or (
+            line is not None and line.quantity == change.quantity
+        )
+    if isinstance(change, RemoveLine):
+        return change.line_platform_id not in lines
+    return change.line_platform_id not in lines and any(
+        line.variant_id == change.variant_platform_id for line in order.lines
+    )
+
+
+def _check_editable(changes: list[EditChange], order: OrderSnapshot) -> None:
+    lines = {line.platform_id: line for line in order.lines}
+    for change in changes:
+        if isinstance(change, ChangeAddress):
+            if any(line.fulfilled_quantity for line in order.lines):
+                raise PermanentPlatformError(
+                    "Items have already shipped to the old address.", code="order_fulfilled"
+                )
+            continue
+        line = lines.get(change.line_platform_id)
+        if line is None:
+            raise PermanentPlatformError("This item is not on the order.", code="line_not_found")
+        keep = change.quantity if isinstance(change, SetQuantity) else 0
+        if line.fulfilled_quantity > keep:
+            raise PermanentPlatformError("This item has already shipped.", code="line_fulfilled")
+    remaining = {line.platform_id for line in order.lines} - {
+        c.line_platform_id
+        for c in changes
+        if isinstance(c, RemoveLine) or (isinstance(c, SetQuantity) and c.quantity == 0)
+    }
+    if not remaining and not any(isinstance(c, SwapVariant) for c in changes):
+        raise PermanentPlatformError(
+            "This would remove every item; cancel the order instead.", code="order_would_be_empty"
+        )

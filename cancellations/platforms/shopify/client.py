@@ -1,0 +1,229 @@
+"""A small client for Shopify's Admin GraphQL API: retries with backoff and jitter, and the rate limit.
+
+Shopify limits each app and shop with a leaky bucket of query-cost points. Every answer reports the
+bucket (`extensions.cost.throttleStatus`); we keep the last report in the shared cache, so every
+process waits for enough points before it sends, instead of being turned away. An answer of
+THROTTLED is waited out and retried all the same.
+
+Retries: a query is retried on any transient failure. A mutation is retried only when Shopify cannot
+have run it (no connection, 429, THROTTLED, 502/503); after a timeout its outcome is unknown, so the
+error goes to the caller, whose idempotency handling finds out what happened.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from django.conf import settings
+from django.core.cache import cache
+
+from cancellations.platforms.base import PermanentPlatformError, PlatformError, TransientPlatformError
+
+logger = logging.getLogger(__name__)
+
+_http: httpx.Client | None = None
+
+# What Shopify said each document costs, learnt from answers (requestedQueryCost).
+_known_costs: dict[int, float] = {}
+
+
+def http_client() -> httpx.Client:
+    """One pooled HTTP client per process."""
+    global _http
+    if _http is None:
+        _http = httpx.Client(limits=httpx.Limits(max_connections=20, max_keepalive_connections=10))
+    return _http
+
+
+def shop_origin(shop: str) -> str:
+    """Where this shop's Admin API and OAuth pages are (SHOPIFY_API_ORIGIN with {shop} filled in)."""
+    return settings.SHOPIFY_API_ORIGIN.replace("{shop}", shop)
+
+
+def bucket_key(shop: str) -> str:
+    return f"shopify:bucket:{shop}"
+
+
+_STATUS_ERRORS: dict[int, tuple[str, str]] = {
+    401: ("platform_unauthorized", "Shopify refused the store's access token; connect the store again."),
+    402: ("shop_frozen", "The shop's Shopify account is frozen (unpaid)."),
+    403: ("platform_forbidden", "The Amend app lacks a Shopify permission this needs."),
+    404: ("shop_not_found", "Shopify does not know this shop."),
+    423: ("shop_locked", "Shopify has locked this shop."),
+}
+
+
+class ShopifyClient:
+    def __init__(
+        self,
+        *,
+        shop: str,
+        access_token: str,
+        api_version: str | None = None,
+        max_attempts: int = 5,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 8.0,
+        max_wait: float = 15.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.shop = shop
+        self._token = access_token
+        self.api_version = api_version or settings.SHOPIFY_API_VERSION
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.max_wait = max_wait
+        self.sleep = sleep
+
+    def __repr__(self) -> str:
+        return f"<ShopifyClient {self.shop} {self.api_version}>"
+
+    @property
+    def endpoint(self) -> str:
+        return f"{shop_origin(self.shop)}/admin/api/{self.api_version}/graphql.json"
+
+    def execute(self, document: str, variables: dict[str, Any] | None = None, *, cost: float = 10) -> dict:
+        """Run a query or mutation and return its `data`; raise a PlatformError when it cannot be had."""
+        is_query = not document.lstrip().startswith("mutation")
+        cost = _known_costs.get(hash(document), cost)
+        failure: PlatformError
+        for attempt in range(1, self.max_attempts + 1):
+            self._wait_for_points(cost)
+            delay: float | None = None
+            retryable = is_query
+            try:
+                response = http_client().post(
+                    self.endpoint,
+                    json={"query": document, "variables": variables or {}},
+                    headers={"X-Shopify-Access-Token": self._token, "Accept": "application/json"},
+                    timeout=settings.SHOPIFY_HTTP_TIMEOUT,
+                )
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
+                failure = TransientPlatformError("Shopify could not be reached.", code="platform_unreachable")
+                retryable = True
+            except httpx.TransportError:
+                failure = TransientPlatformError("Shopify did not answer in time.", code="platform_timeout")
+            else:
+                status = response.status_code
+                if status == 429:
+                    delay = _retry_after(response)
+                    failure = TransientPlatformError(
+                        "Shopify asked us to slow down.", code="platform_throttled", retry_after=delay
+                    )
+                    retryable = True
+                elif status >= 500:
+                    failure = TransientPlatformError(
+                        f"Shopify had a problem ({status}).", code="platform_unavailable"
+                    )
+                    retryable = retryable or status in (502, 503)
+                elif status in _STATUS_ERRORS:
+                    code, message = _STATUS_ERRORS[status]
+                    raise PermanentPlatformError(message, code=code)
+                elif status >= 400:
+                    raise PermanentPlatformError(
+                        f"Shopify refused the call ({status}).", code="platform_refused"
+                    )
+                else:
+                    outcome = self._read(response, document, cost)
+                    if not isinstance(outcome, PlatformError):
+                        return outcome
+                    failure = outcome
+                    if failure.code == "platform_throttled":
+                        retryable, delay = True, failure.retry_after  # type: ignore[attr-defined]
+            if not retryable or attempt == self.max_attempts:
+                raise failure
+            wait = delay if delay is not None else self._backoff(attempt)
+            logger.info(
+                "shopify %s: %s, attempt %d of %d, retrying in %.2fs",
+                self.shop,
+                failure.code,
+                attempt,
+                self.max_attempts,
+                wait,
+            )
+            self.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover - the loop always returns or raises
+
+    def _read(self, response: httpx.Response, document: str, cost: float) -> dict | PlatformError:
+        try:
+            body = response.json()
+        except ValueError:
+            return TransientPlatformError("Shopify sent an unreadable answer.", code="platform_bad_response")
+        extensions = body.get("extensions") or {}
+        self._note_cost(document, extensions.get("cost") or {})
+        errors = body.get("errors") or []
+        if not errors:
+            return body.get("data") or {}
+        codes = {(error.get("extensions") or {}).get("code") for error in errors}
+        if "THROTTLED" in codes:
+            return TransientPlatformError(
+                "Shopify's rate limit for this shop is used up.",
+                code="platform_throttled",
+                retry_after=self._seconds_until(cost),
+            )
+        if "INTERNAL_SERVER_ERROR" in codes:
+            return TransientPlatformError("Shopify had an internal error.", code="platform_unavailable")
+        if "ACCESS_DENIED" in codes:
+            raise PermanentPlatformError(
+                "The Amend app lacks a Shopify permission this needs.", code="platform_forbidden"
+            )
+        messages = "; ".join(str(error.get("message", "")) for error in errors)[:500]
+        raise PermanentPlatformError(
+            f"Shopify rejected the request: {messages}", code="platform_query_rejected"
+        )
+
+    # --- the cost-based rate limit ---
+
+    def _note_cost(self, document: str, cost: dict[str, Any]) -> None:
+        if cost.get("requestedQueryCost") is not None:
+            _known_costs[hash(document)] = float(cost["requestedQueryCost"])
+        status = cost.get("throttleStatus")
+        if status:
+            cache.set(
+                bucket_key(self.shop),
+                {
+                    "maximum": float(status["maximumAvailable"]),
+                    "available": float(status["currentlyAvailable"]),
+                    "rate": float(status["restoreRate"]),
+                    "at": time.time(),
+                },
+                timeout=3600,
+            )
+
+    def _seconds_until(self, cost: float) -> float:
+        """How long until the bucket holds `cost` points, by the last report (0 if no report)."""
+        bucket = cache.get(bucket_key(self.shop))
+        if not bucket or bucket["rate"] <= 0:
+            return 0.0
+        available = min(
+            bucket["maximum"], bucket["available"] + (time.time() - bucket["at"]) * bucket["rate"]
+        )
+        needed = min(cost, bucket["maximum"]) - available
+        return max(needed / bucket["rate"], 0.0)
+
+    def _wait_for_points(self, cost: float) -> None:
+        wait = self._seconds_until(cost)
+        if wait <= 0:
+            return
+        if wait > self.max_wait:
+            raise TransientPlatformError(
+                "Shopify's rate limit for this shop is used up.", code="platform_throttled", retry_after=wait
+            )
+        logger.info("shopify %s: waiting %.2fs for %g rate-limit points", self.shop, wait, cost)
+        self.sleep(wait)
+
+    def _backoff(self, attempt: int) -> float:
+        # Full jitter: spread retries of many workers over the whole window.
+        return random.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))
+
+
+def _retry_after(response: httpx.Response) -> float:
+    try:
+        return max(float(response.headers.get("Retry-After", "1")), 0.0)
+    except ValueError:
+        return 1.0
