@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from portal import dev_mail_views, health, views
+from portal.accounts import views as account_views
+from portal.merchant.views import join_store
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,6 +13,13 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("dev/mail/", dev_mail_views.mailbox, name="dev_mail"),
     path("dev/mail/<int:message_id>/", dev_mail_views.message, name="dev_mail_message"),
+    path("s/<slug:store_slug>/", include("portal.customer.urls")),
+    path("app/", include("portal.merchant.urls")),
+    path("app/<slug:store_slug>/join/<str:token>/", join_store, name="join_store"),
+    path("agency/", include("portal.agency.urls")),
+    path("api/v1/", include("portal.api.urls")),
+    path("signup/store/", account_views.store_signup, name="store_signup"),
+    path("signup/agency/", account_views.agency_signup, name="agency_signup"),
     path("", include("portal.integrations.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

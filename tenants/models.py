@@ -210,7 +210,9 @@ class StoreDomain(models.Model):
 class Membership(TenantModel):
     """A person's role in a store's staff."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
     role = models.CharField(max_length=10, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -259,14 +261,19 @@ class AgencyMembership(models.Model):
 class AgencyGrant(TenantModel):
     """A store lets an agency's staff work in it with a role. Revoking takes effect at once."""
 
-    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="grants")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="grants", db_index=False)
     role = models.CharField(max_length=10, choices=Role.choices)
     granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", db_index=False
     )
     granted_at = models.DateTimeField(default=timezone.now)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -299,6 +306,7 @@ class StoreCustomer(TenantModel):
         null=True,
         blank=True,
         related_name="store_customers",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -318,13 +326,18 @@ class StaffInvitation(TenantModel):
     role = models.CharField(max_length=10, choices=Role.choices)
     token_hash = models.CharField(max_length=64)
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
@@ -347,7 +360,7 @@ class StoreAuditEvent(TenantModel):
 
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", db_index=False
     )
     actor_label = models.CharField(
         max_length=200, blank=True, help_text="Who acted, kept if the user is deleted."

@@ -29,7 +29,7 @@ class Product(TenantModel):
 
 
 class Variant(TenantModel):
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants", db_index=False)
     platform_id = models.CharField(max_length=64)
     title = models.CharField(max_length=255)
     sku = models.CharField(max_length=100, blank=True)

@@ -103,7 +103,7 @@ class Order(TenantModel):
 
 
 class LineItem(TenantModel):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="line_items")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="line_items", db_index=False)
     platform_id = models.CharField(max_length=64)
     product_id = models.CharField(max_length=64, blank=True)
     variant_id = models.CharField(max_length=64, blank=True)

@@ -1,0 +1,40 @@
+"""How allauth fits Amend: where people land after signing in, and store-branded account emails."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.http import HttpRequest
+from django.urls import reverse
+
+from tenants.access import stores_for_staff
+from tenants.models import AgencyMembership, Store
+
+SIGNIN_STORE_SESSION_KEY = "signin_store_id"
+
+
+def signin_store(request: HttpRequest) -> Store | None:
+    """The store whose customer sign-in is in progress in this session, if any."""
+    store_id = request.session.get(SIGNIN_STORE_SESSION_KEY) if hasattr(request, "session") else None
+    return Store.objects.filter(pk=store_id).first() if store_id else None
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        user = request.user
+        stores = stores_for_staff(user)
+        if len(stores) == 1:
+            return reverse("merchant:dashboard", kwargs={"store_slug": stores[0].slug})
+        if stores:
+            return reverse("merchant:stores")
+        agency = AgencyMembership.objects.filter(user=user).select_related("agency").first()
+        if agency:
+            return reverse("agency:overview", kwargs={"agency_slug": agency.agency.slug})
+        return reverse("home")
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        request = context.get("request")
+        if request is not None:
+            context.setdefault("brand_store", getattr(request, "store", None) or signin_store(request))
+        super().send_mail(template_prefix, email, context)

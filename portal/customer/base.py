@@ -1,0 +1,60 @@
+"""The base of every customer page: the store comes from /s/<store>/ or from the store's own domain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.views import View
+
+from portal.tenancy import store_url
+from tenants.access import store_by_slug
+from tenants.errors import NotFound
+from tenants.models import Store
+
+
+def verified_emails(user: Any) -> list[str]:
+    """The email addresses the signed-in person has proven they own."""
+    if not user.is_authenticated:
+        return []
+    return [
+        email.lower()
+        for email in EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    ]
+
+
+class CustomerView(View):
+    store: Store
+    login_required = False
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        slug = kwargs.pop("store_slug", None)
+        store = getattr(request, "store", None)
+        if slug is not None:
+            try:
+                store = store_by_slug(slug)
+            except NotFound:
+                raise Http404 from None
+        if store is None:
+            raise Http404
+        self.store = store
+        request.store = store  # type: ignore[attr-defined]
+        # Customers see their store's language unless they picked one with the switcher.
+        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            translation.activate(store.locale)
+            request.LANGUAGE_CODE = store.locale  # type: ignore[attr-defined]
+        if self.login_required and not request.user.is_authenticated:
+            return redirect(f"{self.url('customer:signin')}?next={request.get_full_path()}")
+        return super().dispatch(request, *args, **kwargs)
+
+    def url(self, name: str, **kwargs: Any) -> str:
+        return store_url(self.request, name, self.store, **kwargs)
+
+    def render(
+        self, request: HttpRequest, template: str, context: dict[str, Any] | None = None, **kw: Any
+    ) -> HttpResponse:
+        return render(request, template, {"store": self.store, **(context or {})}, **kw)

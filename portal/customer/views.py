@@ -1,0 +1,156 @@
+"""Customer pages under /s/<store>/ (or the store's own domain): sign in, my orders, one order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.views import RequestLoginCodeView
+from allauth.core import ratelimit
+from django.conf import settings
+from django.core.mail import send_mail
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from cancellations.access import (
+    access_order_by_link,
+    access_order_for_customer,
+    find_order_by_number,
+    make_order_link_token,
+    orders_for_customer,
+)
+from portal.accounts.adapter import SIGNIN_STORE_SESSION_KEY
+from portal.customer.base import CustomerView, verified_emails
+from portal.customer.forms import FindOrderForm
+from tenants.errors import NotFound
+from tenants.services import provision_customer_user
+
+
+class StoreHomeView(CustomerView):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            return redirect(self.url("customer:orders"))
+        return self.render(request, "customer/home.html")
+
+
+class SignInView(CustomerView, RequestLoginCodeView):
+    """Ask for a one-time sign-in code by email, on a page branded for the store."""
+
+    template_name = "customer/signin.html"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # A person known to the store by email gets an account to sign in to; for anyone else the
+        # page answers the same, and allauth sends no code (no way to learn who is a customer).
+        provision_customer_user(store=self.store, email=request.POST.get("email", ""))
+        request.session[SIGNIN_STORE_SESSION_KEY] = self.store.pk
+        return super().post(request, *args, **kwargs)
+
+    def get_success_url(self) -> str:
+        return f"{reverse('account_confirm_login_code')}?next={self._next_url()}"
+
+    def _next_url(self) -> str:
+        candidate = self.request.POST.get("next") or self.request.GET.get("next") or ""
+        if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={self.request.get_host()}):
+            return candidate
+        return self.url("customer:orders")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "store": self.store, "next_url": self._next_url()}
+
+
+class OrderListView(CustomerView):
+    login_required = True
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        emails = verified_emails(request.user)
+        orders = orders_for_customer(store=self.store, emails=emails).prefetch_related("line_items")
+        page = Paginator(orders, 20).get_page(request.GET.get("page"))
+        return self.render(request, "customer/orders.html", {"page": page, "emails": emails})
+
+
+class OrderDetailView(CustomerView):
+    login_required = True
+
+    def get(self, request: HttpRequest, order_id: int) -> HttpResponse:
+        try:
+            order = access_order_for_customer(
+                store=self.store, emails=verified_emails(request.user), order_id=order_id
+            )
+        except NotFound:
+            raise Http404 from None
+        return self.render(request, "customer/order.html", {"order": order, "lines": order.line_items.all()})
+
+
+class OrderLinkView(CustomerView):
+    """One order opened by the signed link from an email, without signing in."""
+
+    def get(self, request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            order = access_order_by_link(
+                store=self.store, token=token, max_age_seconds=settings.ORDER_LINK_MAX_AGE
+            )
+        except NotFound:
+            return self.render(request, "customer/link_expired.html", status=404)
+        return self.render(
+            request, "customer/order.html", {"order": order, "lines": order.line_items.all(), "guest": True}
+        )
+
+
+class FindOrderView(CustomerView):
+    """Order number + email -> a link by email. The answer is the same whether or not the order exists."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.render(request, "customer/find_order.html", {"form": FindOrderForm()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = FindOrderForm(request.POST)
+        if not form.is_valid():
+            return self.render(request, "customer/find_order.html", {"form": form}, status=400)
+        email = form.cleaned_data["email"].lower()
+        if not ratelimit.consume(request, action="find_order", key=f"{self.store.pk}:{email}"):
+            form.add_error(None, _("Too many attempts. Please wait a few minutes and try again."))
+            return self.render(request, "customer/find_order.html", {"form": form}, status=429)
+        order = find_order_by_number(store=self.store, number=form.cleaned_data["number"], email=email)
+        if order is not None:
+            self._send_link(request, order)
+        return self.render(request, "customer/find_order_sent.html", {"email": email})
+
+    def _send_link(self, request: HttpRequest, order: Any) -> None:
+        link = request.build_absolute_uri(self.url("customer:order_link", token=make_order_link_token(order)))
+        context = {"store": self.store, "order": order, "link": link}
+        send_mail(
+            subject=_("Your order %(order)s at %(store)s") % {"order": order.name, "store": self.store.name},
+            message=render_to_string("email/order_link.txt", context),
+            html_message=render_to_string("email/order_link.html", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[order.email],
+        )
+
+
+class LogoView(CustomerView):
+    @staticmethod
+    def _etag(store: Any) -> str:
+        return f'"{int(store.logo_updated_at.timestamp()) if store.logo_updated_at else 0}"'
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not self.store.logo:
+            raise Http404
+        response = HttpResponse(bytes(self.store.logo), content_type=self.store.logo_content_type)
+        response["Cache-Control"] = "public, max-age=300"
+        response["ETag"] = self._etag(self.store)
+        return response
+
+
+class BrandCssView(CustomerView):
+    """The store's accent colour as CSS (our content security policy allows no inline styles)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        response = HttpResponse(
+            f":root {{ --accent: {self.store.accent_colour}; }}\n", content_type="text/css"
+        )
+        response["Cache-Control"] = "public, max-age=300"
+        return response

@@ -1,0 +1,36 @@
+from django.urls import path
+
+from portal.merchant import views
+
+app_name = "merchant"
+
+urlpatterns = [
+    path("", views.store_list, name="stores"),
+    path("<slug:store_slug>/", views.DashboardView.as_view(), name="dashboard"),
+    path("<slug:store_slug>/orders/", views.OrderListView.as_view(), name="orders"),
+    path("<slug:store_slug>/orders/<int:order_id>/", views.OrderDetailView.as_view(), name="order"),
+    path("<slug:store_slug>/team/", views.TeamView.as_view(), name="team"),
+    path(
+        "<slug:store_slug>/team/<int:membership_id>/role/", views.MemberRoleView.as_view(), name="member_role"
+    ),
+    path(
+        "<slug:store_slug>/team/<int:membership_id>/remove/",
+        views.MemberRemoveView.as_view(),
+        name="member_remove",
+    ),
+    path(
+        "<slug:store_slug>/team/invitations/<int:invitation_id>/cancel/",
+        views.InvitationCancelView.as_view(),
+        name="invitation_cancel",
+    ),
+    path("<slug:store_slug>/agencies/", views.AgencyAccessView.as_view(), name="agencies"),
+    path(
+        "<slug:store_slug>/agencies/<int:grant_id>/revoke/",
+        views.AgencyRevokeView.as_view(),
+        name="agency_revoke",
+    ),
+    path("<slug:store_slug>/settings/", views.SettingsView.as_view(), name="settings"),
+    path("<slug:store_slug>/settings/logo/", views.LogoView.as_view(), name="logo"),
+    path("<slug:store_slug>/settings/domains/", views.DomainView.as_view(), name="domains"),
+    path("<slug:store_slug>/audit/", views.AuditLogView.as_view(), name="audit"),
+]

@@ -1,0 +1,62 @@
+"""Tenant resolution for a store's own domain, and the branding every store page is drawn with.
+
+Path-based pages (/s/<store>/, /app/<store>/) resolve their store in their base views. A request
+whose host is a store's own domain (orders.example.com) is routed here once: it gets that store's
+customer portal at / through its own URLconf, and `request.store` is set before any view runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+from tenants.access import store_for_host
+from tenants.models import Store
+
+DOMAIN_URLCONF = "portal.customer.domain_urls"
+
+
+class StoreDomainMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.store = None  # type: ignore[attr-defined]
+        try:
+            host = request.get_host()
+        except DisallowedHost:
+            host = ""
+        bare_host = host.split(":", 1)[0].lower()
+        # Amend's own host names never belong to a store: skip the lookup for them.
+        store = store_for_host(bare_host) if bare_host and bare_host not in settings.PRIMARY_HOSTS else None
+        if store is not None:
+            request.store = store  # type: ignore[attr-defined]
+            request.urlconf = DOMAIN_URLCONF  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
+def on_store_domain(request: HttpRequest) -> bool:
+    return getattr(request, "urlconf", None) == DOMAIN_URLCONF
+
+
+def store_url(request: HttpRequest, name: str, store: Store, **kwargs: Any) -> str:
+    """Reverse a customer-portal URL for the store, with or without /s/<store>/ depending on the host."""
+    if on_store_domain(request):
+        return reverse(name, kwargs=kwargs or None, urlconf=DOMAIN_URLCONF)
+    return reverse(name, kwargs={"store_slug": store.slug, **kwargs})
+
+
+def branding(request: HttpRequest) -> dict[str, Any]:
+    """Template context: the store whose brand the page wears (customer pages and their sign-in)."""
+    store = getattr(request, "store", None)
+    if store is None and request.path.startswith("/accounts/") and hasattr(request, "session"):
+        # The sign-in code pages belong to allauth; they wear the brand of the store being signed in to.
+        from portal.accounts.adapter import signin_store
+
+        store = signin_store(request)
+    return {"brand_store": store}

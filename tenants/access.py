@@ -1,0 +1,141 @@
+"""The one way in: resolve a store or agency and what the actor may do there.
+
+Staff reach a store through a membership, or through an agency they belong to that holds an
+active grant; they act with the higher of the two roles, and an agency never gets more than
+its grant. Anything the actor cannot reach raises NotFound, which every surface renders as 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.db.models import Q
+
+from tenants.errors import NotFound, PermissionDenied
+from tenants.models import Agency, AgencyGrant, AgencyMembership, Membership, Store, StoreDomain, User
+from tenants.roles import AgencyRole, higher_role, scopes_for
+
+
+@dataclass(frozen=True)
+class StoreAccess:
+    """What one person may do in one store, and how they got there."""
+
+    store: Store
+    user: User
+    role: str
+    membership_role: str | None = None
+    agency: Agency | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+    def has(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    @property
+    def via_agency(self) -> bool:
+        return self.membership_role is None and self.agency is not None
+
+
+def store_by_slug(slug: str) -> Store:
+    """The store with this slug, or NotFound."""
+    try:
+        return Store.objects.get(slug=slug)
+    except Store.DoesNotExist:
+        raise NotFound("No such store.") from None
+
+
+_HOST_CACHE_SECONDS = 60
+
+
+def _host_key(host: str) -> str:
+    return f"store-domain:{host.split(':', 1)[0].lower().rstrip('.')}"
+
+
+def store_for_host(host: str) -> Store | None:
+    """The store whose own domain this host is. Cached briefly: every request on the domain asks."""
+    key = _host_key(host)
+    store_id = cache.get(key)
+    if store_id is None:
+        bare = host.split(":", 1)[0].lower().rstrip(".")
+        store_id = StoreDomain.objects.filter(host=bare).values_list("store_id", flat=True).first() or 0
+        cache.set(key, store_id, _HOST_CACHE_SECONDS)
+    return Store.objects.filter(pk=store_id).first() if store_id else None
+
+
+def forget_host(host: str) -> None:
+    cache.delete(_host_key(host))
+
+
+def staff_access(*, user: User | AnonymousUser, store: Store) -> StoreAccess | None:
+    """The user's access to the store as staff (membership or agency grant), or None."""
+    if not user.is_authenticated:
+        return None
+    membership_role = (
+        Membership.objects.for_store(store).filter(user=user).values_list("role", flat=True).first()
+    )
+    grant = (
+        AgencyGrant.objects.for_store(store)
+        .filter(revoked_at__isnull=True, agency__memberships__user=user)
+        .select_related("agency")
+        .order_by("-granted_at")
+        .first()
+    )
+    role = higher_role(membership_role, grant.role if grant else None)
+    if role is None:
+        return None
+    return StoreAccess(
+        store=store,
+        user=user,  # type: ignore[arg-type]
+        role=role,
+        membership_role=membership_role,
+        agency=grant.agency if grant else None,
+        scopes=scopes_for(role),
+    )
+
+
+def access_store_for_staff(*, user: User | AnonymousUser, slug: str, scope: str | None) -> StoreAccess:
+    """Resolve the store and check the scope: NotFound if unknown or unreachable, denied without the scope."""
+    store = store_by_slug(slug)
+    access = staff_access(user=user, store=store)
+    if access is None:
+        raise NotFound("No such store.")
+    if scope is not None and not access.has(scope):
+        raise PermissionDenied("Your role in this store does not allow this.")
+    return access
+
+
+@dataclass(frozen=True)
+class AgencyAccess:
+    agency: Agency
+    user: User
+    role: str
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role in {AgencyRole.OWNER, AgencyRole.ADMIN}
+
+
+def access_agency(*, user: User | AnonymousUser, slug: str) -> AgencyAccess:
+    """The agency, for one of its members; NotFound for everyone else."""
+    if not user.is_authenticated:
+        raise NotFound("No such agency.")
+    membership = (
+        AgencyMembership.objects.select_related("agency").filter(agency__slug=slug, user=user).first()
+    )
+    if membership is None:
+        raise NotFound("No such agency.")
+    return AgencyAccess(agency=membership.agency, user=user, role=membership.role)  # type: ignore[arg-type]
+
+
+def stores_for_staff(user: User | AnonymousUser) -> list[Store]:
+    """Every store the user works in, directly or through an agency's active grant."""
+    if not user.is_authenticated:
+        return []
+    member_of = Membership.objects.dangerously_unscoped().filter(user=user).values("store_id")
+    granted = (
+        AgencyGrant.objects.dangerously_unscoped()
+        .filter(revoked_at__isnull=True, agency__memberships__user=user)
+        .values("store_id")
+    )
+    return list(Store.objects.filter(Q(pk__in=member_of) | Q(pk__in=granted)).order_by("name"))
