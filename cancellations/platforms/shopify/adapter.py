@@ -36,6 +36,7 @@ from cancellations.platforms.base import (
     ReorderResult,
     SetQuantity,
     SwapVariant,
+    TransientPlatformError,
     from_json,
     to_json,
 )
@@ -125,6 +126,12 @@ class ShopifyAdapter(PlatformAdapter):
                     "orderCancel"
                 ]
                 errors = _user_errors(payload, "orderCancelUserErrors")
+                if errors and not created:
+                    # After an earlier attempt of unknown outcome, a refusal may mean "already being
+                    # cancelled": keep the claim and look again later.
+                    raise TransientPlatformError(
+                        "; ".join(e["message"] for e in errors), code="cancel_outcome_unknown", retry_after=10
+                    )
                 if errors:
                     raise PermanentPlatformError(
                         "; ".join(e["message"] for e in errors),

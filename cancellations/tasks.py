@@ -1,0 +1,77 @@
+"""Tasks of the cancellations app: thin, idempotent, by id; each re-resolves its store."""
+
+from __future__ import annotations
+
+import logging
+import random
+
+from celery import shared_task
+
+from cancellations.platforms.base import TransientPlatformError
+from tenants.models import Store
+
+logger = logging.getLogger(__name__)
+
+MAX_RETRIES = 6
+
+
+def _countdown(retries: int, retry_after: float | None) -> float:
+    # Exponential backoff with full jitter; never sooner than the platform asked.
+    return max(retry_after or 0.0, random.uniform(0, min(600.0, 5.0 * 2**retries)))
+
+
+def _store(store_id: int) -> Store | None:
+    store = Store.objects.filter(pk=store_id).first()
+    if store is None:
+        logger.info("store %s no longer exists; nothing to do", store_id)
+    return store
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES)
+def process_webhook_delivery_task(self, store_id: int, delivery_id: int) -> None:
+    """Process one stored webhook; a no-op when it was processed already."""
+    from cancellations.webhooks import process_webhook_delivery
+
+    store = _store(store_id)
+    if store is None:
+        return
+    try:
+        process_webhook_delivery(store=store, delivery_id=delivery_id)
+    except TransientPlatformError as error:
+        raise self.retry(countdown=_countdown(self.request.retries, error.retry_after)) from error
+
+
+@shared_task
+def sweep_webhook_inbox_task() -> int:
+    """Send webhooks that have waited too long to be processed again (run by beat)."""
+    from cancellations.webhooks import sweep_webhook_inbox
+
+    return sweep_webhook_inbox()
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES)
+def register_shopify_webhooks_task(self, store_id: int) -> None:
+    """Subscribe a newly connected shop to the webhooks Amend processes (safe to repeat)."""
+    from cancellations.platforms.connections import register_shopify_webhooks
+
+    store = _store(store_id)
+    if store is None:
+        return
+    try:
+        register_shopify_webhooks(store=store)
+    except TransientPlatformError as error:
+        raise self.retry(countdown=_countdown(self.request.retries, error.retry_after)) from error
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES)
+def sync_order_task(self, store_id: int, order_platform_id: str) -> None:
+    """Fetch one order from the store's platform and record it in the mirror."""
+    from cancellations.order_sync import sync_order_from_platform
+
+    store = _store(store_id)
+    if store is None:
+        return
+    try:
+        sync_order_from_platform(store=store, order_platform_id=order_platform_id)
+    except TransientPlatformError as error:
+        raise self.retry(countdown=_countdown(self.request.retries, error.retry_after)) from error

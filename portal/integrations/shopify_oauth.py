@@ -1,0 +1,71 @@
+"""GET /shopify/install and /shopify/callback: the app's OAuth install, over the oauth service."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from cancellations.platforms.base import TransientPlatformError
+from cancellations.platforms.shopify.oauth import (
+    InstallRefused,
+    begin_install,
+    check_install_request,
+    complete_install,
+)
+from tenants.access import staff_access
+from tenants.roles import Scope
+
+logger = logging.getLogger(__name__)
+
+_STATUS = {"shopify_not_configured": 503, "unknown_shop": 404}
+
+
+def _refused(error: InstallRefused) -> HttpResponse:
+    logger.info("shopify install refused: %s", error.code)
+    return HttpResponse(
+        error.message, status=_STATUS.get(error.code, 400), content_type="text/plain; charset=utf-8"
+    )
+
+
+@never_cache
+@require_GET
+def install(request: HttpRequest) -> HttpResponse:
+    params = dict(request.GET.items())
+    try:
+        store = check_install_request(params)
+    except InstallRefused as error:
+        return _refused(error)
+    if "hmac" not in params:
+        # Not sent by Shopify: only the store's own administrators may start connecting it.
+        access = staff_access(user=request.user, store=store)
+        if access is None or not access.has(Scope.STORE_ADMIN):
+            return HttpResponse("Sign in as an administrator of this store to connect it.", status=403)
+    return HttpResponseRedirect(begin_install(store=store, session=request.session))
+
+
+def _register_webhooks(store_id: int) -> None:
+    from cancellations.tasks import register_shopify_webhooks_task
+
+    try:
+        register_shopify_webhooks_task.delay(store_id)
+    except Exception:
+        # The store is connected either way; subscribing can be repeated (manage.py register_webhooks).
+        logger.exception("store %s: could not subscribe to Shopify webhooks", store_id)
+
+
+@never_cache
+@require_GET
+def callback(request: HttpRequest) -> HttpResponse:
+    try:
+        with transaction.atomic():
+            connection = complete_install(params=dict(request.GET.items()), session=request.session)
+            transaction.on_commit(lambda: _register_webhooks(connection.store_id))
+    except InstallRefused as error:
+        return _refused(error)
+    except TransientPlatformError as error:
+        return HttpResponse(error.message, status=502, content_type="text/plain; charset=utf-8")
+    return HttpResponseRedirect(f"/app/{connection.store.slug}/")

@@ -1,0 +1,45 @@
+"""POST /webhooks/shopify/: verify, store once, answer at once. Processing happens in a task."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from cancellations.platforms.shopify.oauth import store_for_shop
+from cancellations.platforms.shopify.signing import is_shop_domain, verify_webhook
+from cancellations.webhooks import record_webhook
+
+logger = logging.getLogger(__name__)
+
+
+@csrf_exempt
+@require_POST
+def shopify_webhook(request: HttpRequest) -> HttpResponse:
+    body = request.body
+    if not verify_webhook(body, request.headers.get("X-Shopify-Hmac-Sha256", "")):
+        return HttpResponse("Invalid signature.", status=401, content_type="text/plain")
+    topic = request.headers.get("X-Shopify-Topic", "")
+    shop = request.headers.get("X-Shopify-Shop-Domain", "").lower()
+    webhook_id = request.headers.get("X-Shopify-Webhook-Id", "")
+    if not topic or not webhook_id or not is_shop_domain(shop):
+        return HttpResponse("Missing Shopify headers.", status=400, content_type="text/plain")
+    store = store_for_shop(shop)
+    if store is None:
+        # Signed by our app, so really from Shopify, for a shop Amend no longer serves: acknowledge it.
+        logger.info("webhook %s for unknown shop %s acknowledged and dropped", topic, shop)
+        return HttpResponse(status=200)
+    record_webhook(
+        store=store,
+        webhook_id=webhook_id,
+        topic=topic,
+        shop_domain=shop,
+        body=body,
+        api_version=request.headers.get("X-Shopify-API-Version", ""),
+        event_id=request.headers.get("X-Shopify-Event-Id", ""),
+        triggered_at=parse_datetime(request.headers.get("X-Shopify-Triggered-At", "")),
+    )
+    return HttpResponse(status=200)

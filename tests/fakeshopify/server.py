@@ -1,0 +1,502 @@
+"""A Shopify-like Admin API on the loopback interface, for tests and local staging.
+
+It answers the OAuth token exchange and runs GraphQL documents against Shopify's real published
+schema (so a document Shopify would reject is rejected here too), with a small in-memory shop:
+orders, asynchronous cancel jobs, order edits, draft orders and webhook subscriptions. It keeps
+Shopify's cost-based rate limit (a leaky bucket, THROTTLED when empty) and can be told to fail
+the next requests, or to lose its answer after carrying a mutation out.
+
+Addresses: SHOPIFY_API_ORIGIN = f"{server.url}/shops/{{shop}}".
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from graphql import graphql_sync, parse
+
+from tests.fakeshopify.schema import admin_schema
+
+_ids = itertools.count(9_000_000)
+
+
+def money(amount: Decimal | str) -> dict[str, Any]:
+    return {
+        "shopMoney": {"amount": str(Decimal(str(amount)).quantize(Decimal("0.01"))), "currencyCode": "USD"}
+    }
+
+
+@dataclass
+class Shop:
+    domain: str
+    token: str
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    edits: dict[str, dict[str, Any]] = field(default_factory=dict)
+    drafts: list[dict[str, Any]] = field(default_factory=list)
+    subscriptions: list[tuple[str, str]] = field(default_factory=list)
+    prices: dict[str, Decimal] = field(default_factory=dict)
+    # The leaky bucket of query-cost points.
+    maximum: float = 1000.0
+    available: float = 1000.0
+    restore_rate: float = 50.0
+    refilled_at: float = field(default_factory=time.monotonic)
+    # Scripted trouble: HTTP statuses to answer with, and mutations whose answer gets lost.
+    failures: list[int] = field(default_factory=list)
+    lose_answers: int = 0
+    calls: list[str] = field(default_factory=list)
+
+
+class FakeShopify:
+    def __init__(self, *, api_key: str, api_secret: str, job_ticks: int = 1) -> None:
+        self.api_key = api_key
+        self.api_secret = api_secret
+        self.job_ticks = job_ticks
+        self.shops: dict[str, Shop] = {}
+        self.codes: dict[str, str] = {}
+        self.lock = threading.RLock()
+        self._server: ThreadingHTTPServer | None = None
+        admin_schema()  # load before serving: the first request should not wait for it
+
+    # --- running ---
+
+    def start(self, port: int = 0) -> FakeShopify:
+        fake = self
+
+        class Handler(_Handler):
+            server_fake = fake
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def origin(self) -> str:
+        return f"{self.url}/shops/{{shop}}"
+
+    # --- arranging ---
+
+    def add_shop(self, domain: str, *, token: str | None = None) -> Shop:
+        with self.lock:
+            shop = Shop(domain=domain, token=token or f"shpat_{secrets.token_hex(16)}")
+            self.shops[domain] = shop
+            return shop
+
+    def issue_code(self, domain: str) -> str:
+        """An authorisation code, as Shopify puts on the callback once the merchant approves."""
+        code = secrets.token_hex(16)
+        with self.lock:
+            self.codes[code] = domain
+        return code
+
+    def add_order(self, domain: str, **overrides: Any) -> dict[str, Any]:
+        number = next(_ids)
+        order = {
+            "id": f"gid://shopify/Order/{number}",
+            "name": f"#{number % 100000}",
+            "number": number % 100000,
+            "email": "ann@example.com",
+            "customerLocale": "en",
+            "createdAt": "2026-11-20T10:00:00Z",
+            "processedAt": "2026-11-20T10:00:00Z",
+            "updatedAt": "2026-11-20T10:00:00Z",
+            "cancelledAt": None,
+            "cancelReason": None,
+            "currencyCode": "USD",
+            "displayFinancialStatus": "PAID",
+            "displayFulfillmentStatus": "UNFULFILLED",
+            "tags": [],
+            "discountCodes": [],
+            "paymentGatewayNames": ["shopify_payments"],
+            "currentShippingPriceSet": money("5.00"),
+            "currentTotalTaxSet": money("0.00"),
+            "currentTotalDiscountsSet": money("0.00"),
+            "totalRefundedSet": money("0.00"),
+            "totalOutstandingSet": money("0.00"),
+            "risk": {"recommendation": "ACCEPT", "assessments": [{"riskLevel": "LOW"}]},
+            "shippingAddress": {
+                "firstName": "Ann",
+                "lastName": "Buyer",
+                "company": None,
+                "address1": "Main St 1",
+                "address2": None,
+                "city": "Springfield",
+                "provinceCode": "KY",
+                "zip": "40202",
+                "countryCodeV2": "US",
+                "phone": None,
+            },
+            "billingAddress": None,
+            "lineItems": {"nodes": []},
+        }
+        lines = overrides.pop("lines", [("gid://shopify/ProductVariant/1", 2, "10.00")])
+        order.update(overrides)
+        shop = self.shops[domain]
+        for variant_id, quantity, price in lines:
+            shop.prices.setdefault(variant_id, Decimal(price))
+            order["lineItems"]["nodes"].append(self._line(variant_id, quantity, Decimal(price)))
+        self._recompute(order)
+        with self.lock:
+            shop.orders[order["id"]] = order
+        return order
+
+    def fail_next(self, domain: str, *statuses: int) -> None:
+        with self.lock:
+            self.shops[domain].failures.extend(statuses)
+
+    def lose_next_answer(self, domain: str) -> None:
+        """Carry out the next mutation but answer 504, as if the connection broke on the way back."""
+        with self.lock:
+            self.shops[domain].lose_answers += 1
+
+    def set_bucket(self, domain: str, *, maximum: float, available: float, restore_rate: float) -> None:
+        with self.lock:
+            shop = self.shops[domain]
+            shop.maximum, shop.available, shop.restore_rate = maximum, available, restore_rate
+            shop.refilled_at = time.monotonic()
+
+    def order(self, domain: str, order_id: str) -> dict[str, Any]:
+        return self.shops[domain].orders[order_id]
+
+    # --- the shop's behaviour ---
+
+    @staticmethod
+    def _line(variant_id: str, quantity: int, price: Decimal) -> dict[str, Any]:
+        number = next(_ids)
+        return {
+            "id": f"gid://shopify/LineItem/{number}",
+            "title": f"Item {variant_id.rsplit('/', 1)[-1]}",
+            "variantTitle": "Default",
+            "sku": f"SKU-{variant_id.rsplit('/', 1)[-1]}",
+            "quantity": quantity,
+            "currentQuantity": quantity,
+            "unfulfilledQuantity": quantity,
+            "originalUnitPriceSet": money(price),
+            "totalDiscountSet": money("0.00"),
+            "variant": {"id": variant_id},
+            "product": {"id": "gid://shopify/Product/1", "productType": "Shirt", "tags": []},
+        }
+
+    @staticmethod
+    def _recompute(order: dict[str, Any]) -> None:
+        subtotal = sum(
+            Decimal(line["originalUnitPriceSet"]["shopMoney"]["amount"]) * line["currentQuantity"]
+            for line in order["lineItems"]["nodes"]
+        )
+        shipping = Decimal(order["currentShippingPriceSet"]["shopMoney"]["amount"])
+        order["currentSubtotalPriceSet"] = money(subtotal)
+        order["currentTotalPriceSet"] = money(subtotal + shipping)
+
+    def _tick(self, shop: Shop) -> None:
+        for job in shop.jobs.values():
+            if not job["done"]:
+                job["ticks"] += 1
+                if job["ticks"] >= self.job_ticks:
+                    job["done"] = True
+                    order = shop.orders[job["order"]]
+                    order["cancelledAt"] = "2026-11-26T12:00:00Z"
+                    order["cancelReason"] = job["reason"]
+                    if order["displayFinancialStatus"] == "PAID" and job["refund"]:
+                        order["totalRefundedSet"] = money(
+                            order["currentTotalPriceSet"]["shopMoney"]["amount"]
+                        )
+                        order["displayFinancialStatus"] = "REFUNDED"
+                    elif order["displayFinancialStatus"] != "PAID":
+                        order["displayFinancialStatus"] = "VOIDED"
+                    order["updatedAt"] = "2026-11-26T12:00:00Z"
+
+    def execute(self, shop: Shop, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        root = _Root(self, shop)
+        result = graphql_sync(admin_schema(), query, root_value=root, variable_values=variables)
+        answer: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            answer["errors"] = [error.formatted for error in result.errors]
+        return answer
+
+
+class _Root:
+    """Resolvers for the root fields Amend uses; everything below them is plain dicts."""
+
+    def __init__(self, fake: FakeShopify, shop: Shop) -> None:
+        self.fake, self.shop = fake, shop
+
+    def order(self, info, id):
+        self.fake._tick(self.shop)
+        order = self.shop.orders.get(id)
+        return copy.deepcopy(order) if order else None
+
+    def job(self, info, id):
+        job = self.shop.jobs.get(id)
+        if job is None:
+            return None
+        self.fake._tick(self.shop)
+        return {"id": id, "done": job["done"]}
+
+    def orderCancel(
+        self, info, orderId, reason, restock, refundMethod=None, notifyCustomer=False, staffNote=None
+    ):
+        order = self.shop.orders.get(orderId)
+        if order is None:
+            return {
+                "job": None,
+                "orderCancelUserErrors": [
+                    {"code": "NOT_FOUND", "field": ["orderId"], "message": "Order not found"}
+                ],
+            }
+        if order["cancelledAt"] or any(
+            not j["done"] for j in self.shop.jobs.values() if j["order"] == orderId
+        ):
+            return {
+                "job": None,
+                "orderCancelUserErrors": [
+                    {"code": "INVALID", "field": None, "message": "Order has already been cancelled"}
+                ],
+            }
+        if order["displayFulfillmentStatus"] == "FULFILLED":
+            return {
+                "job": None,
+                "orderCancelUserErrors": [
+                    {"code": "INVALID", "field": None, "message": "Cannot cancel a fulfilled order"}
+                ],
+            }
+        job_id = f"gid://shopify/Job/{secrets.token_hex(8)}"
+        self.shop.jobs[job_id] = {
+            "order": orderId,
+            "done": False,
+            "ticks": 0,
+            "reason": reason,
+            "refund": bool(refundMethod),
+            "restock": restock,
+            "notify": notifyCustomer,
+            "note": staffNote,
+        }
+        return {"job": {"id": job_id, "done": False}, "orderCancelUserErrors": []}
+
+    def orderEditBegin(self, info, id):
+        order = self.shop.orders.get(id)
+        if order is None or order["cancelledAt"]:
+            return {
+                "calculatedOrder": None,
+                "userErrors": [{"field": ["id"], "message": "The order cannot be edited."}],
+            }
+        edit_id = f"gid://shopify/CalculatedOrder/{next(_ids)}"
+        lines = {
+            line["id"].rsplit("/", 1)[-1]: {
+                "quantity": line["currentQuantity"],
+                "variant": line["variant"]["id"],
+            }
+            for line in order["lineItems"]["nodes"]
+        }
+        self.shop.edits[edit_id] = {"order": id, "lines": lines, "added": []}
+        nodes = [
+            {
+                "id": f"gid://shopify/CalculatedLineItem/{n}",
+                "quantity": v["quantity"],
+                "variant": {"id": v["variant"]},
+            }
+            for n, v in lines.items()
+        ]
+        return {"calculatedOrder": {"id": edit_id, "lineItems": {"nodes": nodes}}, "userErrors": []}
+
+    def orderEditSetQuantity(self, info, id, lineItemId, quantity, restock=None):
+        edit = self.shop.edits[id]
+        number = lineItemId.rsplit("/", 1)[-1]
+        if number not in edit["lines"]:
+            return {
+                "calculatedLineItem": None,
+                "userErrors": [{"field": ["lineItemId"], "message": "Line not found"}],
+            }
+        edit["lines"][number]["quantity"] = quantity
+        return {"calculatedLineItem": {"id": lineItemId, "quantity": quantity}, "userErrors": []}
+
+    def orderEditAddVariant(self, info, id, variantId, quantity, locationId=None, allowDuplicates=False):
+        edit = self.shop.edits[id]
+        if variantId not in self.shop.prices:
+            return {
+                "calculatedLineItem": None,
+                "userErrors": [{"field": ["variantId"], "message": "Variant not found"}],
+            }
+        edit["added"].append((variantId, quantity))
+        return {
+            "calculatedLineItem": {
+                "id": f"gid://shopify/CalculatedLineItem/{next(_ids)}",
+                "quantity": quantity,
+            },
+            "userErrors": [],
+        }
+
+    def orderEditCommit(self, info, id, notifyCustomer=None, staffNote=None):
+        edit = self.shop.edits.pop(id)
+        order = self.shop.orders[edit["order"]]
+        for line in order["lineItems"]["nodes"]:
+            line["currentQuantity"] = edit["lines"][line["id"].rsplit("/", 1)[-1]]["quantity"]
+            line["unfulfilledQuantity"] = min(line["unfulfilledQuantity"], line["currentQuantity"])
+        for variant_id, quantity in edit["added"]:
+            order["lineItems"]["nodes"].append(
+                self.fake._line(variant_id, quantity, self.shop.prices[variant_id])
+            )
+        self.fake._recompute(order)
+        order["updatedAt"] = "2026-11-26T12:00:00Z"
+        return {"order": copy.deepcopy(order), "userErrors": []}
+
+    def orderUpdate(self, info, input):
+        order = self.shop.orders.get(input["id"])
+        if order is None:
+            return {"order": None, "userErrors": [{"field": ["id"], "message": "Order not found"}]}
+        address = dict(input.get("shippingAddress") or {})
+        if "countryCode" in address:
+            address["countryCodeV2"] = address.pop("countryCode")
+        order["shippingAddress"] = {**order["shippingAddress"], **address}
+        return {"order": {"id": order["id"]}, "userErrors": []}
+
+    def draftOrderCreate(self, info, input):
+        for line in input.get("lineItems") or []:
+            if line.get("variantId") not in self.shop.prices:
+                return {
+                    "draftOrder": None,
+                    "userErrors": [{"field": ["lineItems"], "message": "Variant not found"}],
+                }
+        number = next(_ids)
+        draft = {
+            "id": f"gid://shopify/DraftOrder/{number}",
+            "invoiceUrl": f"https://{self.shop.domain}/invoices/{number}",
+            "tags": list(input.get("tags") or []),
+            "input": input,
+        }
+        self.shop.drafts.append(draft)
+        return {"draftOrder": draft, "userErrors": []}
+
+    def draftOrders(self, info, first=None, query=None, **_):
+        tag = (re.match(r"tag:(\S+)", query or "") or [None, None])[1]
+        nodes = [d for d in self.shop.drafts if tag is None or tag in d["tags"]][: first or 50]
+        return {"nodes": nodes}
+
+    def webhookSubscriptionCreate(self, info, topic, webhookSubscription):
+        key = (topic, webhookSubscription.get("uri"))
+        if key in self.shop.subscriptions:
+            return {
+                "webhookSubscription": None,
+                "userErrors": [
+                    {
+                        "field": ["webhookSubscription", "uri"],
+                        "message": "Address for this topic has already been taken",
+                    }
+                ],
+            }
+        self.shop.subscriptions.append(key)
+        return {
+            "webhookSubscription": {"id": f"gid://shopify/WebhookSubscription/{next(_ids)}"},
+            "userErrors": [],
+        }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_fake: FakeShopify
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        return
+
+    def _send(self, status: int, body: dict[str, Any] | None = None) -> None:
+        data = json.dumps(body or {}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        fake = self.server_fake
+        length = int(self.headers.get("Content-Length", "0"))
+        body = json.loads(self.rfile.read(length) or b"{}")
+        match = re.fullmatch(
+            r"/shops/([^/]+)/admin/(oauth/access_token|api/([^/]+)/graphql\.json)", self.path
+        )
+        if not match or match.group(1) not in fake.shops:
+            return self._send(404, {"errors": "Not Found"})
+        shop = fake.shops[match.group(1)]
+        if match.group(2) == "oauth/access_token":
+            return self._token(shop, body)
+        with fake.lock:
+            if self.headers.get("X-Shopify-Access-Token") != shop.token:
+                return self._send(401, {"errors": "[API] Invalid API key or access token"})
+            if shop.failures:
+                return self._send(shop.failures.pop(0), {"errors": "Service unavailable"})
+            query = body.get("query", "")
+            operation = parse(query).definitions[0]
+            is_mutation = getattr(operation, "operation", None) and operation.operation.value == "mutation"
+            name = operation.name.value if getattr(operation, "name", None) else "anonymous"
+            cost = 10.0 if is_mutation else 2.0
+            now = time.monotonic()
+            shop.available = min(shop.maximum, shop.available + (now - shop.refilled_at) * shop.restore_rate)
+            shop.refilled_at = now
+            if shop.available < cost:
+                status = self._throttle(shop, cost)
+                return self._send(
+                    200,
+                    {
+                        "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
+                        "extensions": status,
+                    },
+                )
+            shop.available -= cost
+            shop.calls.append(name)
+            answer = fake.execute(shop, query, body.get("variables") or {})
+            answer["extensions"] = self._throttle(shop, cost)
+            if is_mutation and shop.lose_answers:
+                shop.lose_answers -= 1
+                return self._send(504, {"errors": "Gateway Timeout"})
+        return self._send(200, answer)
+
+    @staticmethod
+    def _throttle(shop: Shop, cost: float) -> dict[str, Any]:
+        return {
+            "cost": {
+                "requestedQueryCost": cost,
+                "actualQueryCost": cost,
+                "throttleStatus": {
+                    "maximumAvailable": shop.maximum,
+                    "currentlyAvailable": shop.available,
+                    "restoreRate": shop.restore_rate,
+                },
+            }
+        }
+
+    def _token(self, shop: Shop, body: dict[str, Any]) -> None:
+        fake = self.server_fake
+        with fake.lock:
+            domain = fake.codes.pop(str(body.get("code")), None)
+        if (
+            body.get("client_id") != fake.api_key
+            or body.get("client_secret") != fake.api_secret
+            or domain != shop.domain
+        ):
+            return self._send(400, {"error": "invalid_request"})
+        return self._send(
+            200,
+            {
+                "access_token": shop.token,
+                "scope": "write_orders,write_order_edits,read_products,write_draft_orders",
+            },
+        )
