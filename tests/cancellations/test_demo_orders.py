@@ -1,0 +1,50 @@
+"""The demo data: a catalogue and orders in every state, seeded fast, and the same again on a re-run."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+import pytest
+
+from cancellations.demo_orders import STATES, seed_demo_catalogue_and_orders
+from cancellations.models import LineItem, Order, Refund, Variant
+from cancellations.platforms import get_adapter
+from cancellations.platforms.base import CancelRequest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_few_hundred_orders_in_every_state_seed_in_a_few_seconds_and_only_once(store_a, store_b):
+    started = time.monotonic()
+    first = seed_demo_catalogue_and_orders(store_a, orders=300)
+    elapsed = time.monotonic() - started
+    again = seed_demo_catalogue_and_orders(store_a, orders=300)
+
+    assert elapsed < 5
+    assert (first["orders_created"], first["orders"]) == (300, 300)
+    assert (again["orders_created"], again["orders"]) == (0, 300)
+    orders = Order.objects.for_store(store_a)
+    states = set(orders.values_list("financial_status", "fulfillment_status", "risk_level"))
+    assert {(f, ff, r) for _, f, ff, _, r in STATES} <= states
+    assert orders.filter(cancelled_at__isnull=False).exists()
+    assert orders.filter(tags__contains=["forwarder"]).exists()
+    assert LineItem.objects.for_store(store_a).filter(fulfilled_quantity__gt=0).exists()
+    assert Refund.objects.for_store(store_a).count() == orders.filter(refunded__gt=0).count()
+    assert Variant.objects.for_store(store_a).filter(inventory_quantity=0).exists()
+    assert Order.objects.for_store(store_b).count() == 0
+    assert first["customer_emails"][0] in set(orders.values_list("email", flat=True))
+
+
+def test_totals_add_up_and_seeded_orders_work_with_the_builtin_store(store_a):
+    seed_demo_catalogue_and_orders(store_a, orders=40)
+    for order in Order.objects.for_store(store_a).prefetch_related("line_items"):
+        lines = sum((line.line_total for line in order.line_items.all()), Decimal("0.00"))
+        assert order.subtotal == lines
+        assert order.total == order.subtotal + order.shipping + order.tax
+
+    open_order = (
+        Order.objects.for_store(store_a).filter(cancelled_at=None, fulfillment_status="unfulfilled").first()
+    )
+    result = get_adapter(store_a).cancel(CancelRequest(open_order.platform_id), idempotency_key="demo")
+    assert result.status == "completed"
