@@ -4,6 +4,7 @@ from cancellations.models.catalogue import Product, Variant
 from cancellations.models.effects import InventoryAdjustment, PlatformEffect, Refund, RefundMethod
 from cancellations.models.orders import FinancialStatus, FulfillmentStatus, LineItem, Order, RiskLevel
 from cancellations.models.platforms import ComplianceRequest, OAuthState, PlatformConnection, WebhookDelivery
+from cancellations.models.policy import StorePolicyVersion
 
 __all__ = [
     "ComplianceRequest",
@@ -19,6 +20,7 @@ __all__ = [
     "Refund",
     "RefundMethod",
     "RiskLevel",
+    "StorePolicyVersion",
     "Variant",
     "WebhookDelivery",
 ]

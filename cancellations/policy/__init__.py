@@ -1,0 +1,97 @@
+"""A store's policy and the decision engine that applies it.
+
+    policy = StorePolicy.from_dict(data)          # or StorePolicy() for a new store's defaults
+    errors = policy.validate()                    # [FieldError(field, code, message), ...]
+    decision = decide(policy=policy, order=order_facts(order), action="cancel", now=timezone.now())
+    decision.outcome, decision.reasons, decision.window_closes_at, decision.excluded_lines
+
+Storage and versions live in `cancellations.policy_services`.
+"""
+
+from cancellations.policy.choices import (
+    LEGAL_WITHDRAWAL_DAYS,
+    RULE_ACTIONS,
+    Action,
+    ExclusionScope,
+    FeeKind,
+    RefundOption,
+    RetentionKind,
+    WindowKind,
+)
+from cancellations.policy.diff import flatten_policy, policy_changes
+from cancellations.policy.engine import (
+    APPROVAL_MESSAGES,
+    BLOCKING_MESSAGES,
+    OUTCOME_RANK,
+    Decision,
+    DecisionReason,
+    Outcome,
+    RuleCheck,
+    decide,
+    next_cutoff,
+    withdrawal_deadline,
+)
+from cancellations.policy.facts import LineFacts, OrderFacts, order_facts
+from cancellations.policy.money import RefundSummary, refund_summary, restocking_fee, round_money
+from cancellations.policy.schema import (
+    DEFAULT_POLICY,
+    ActionRule,
+    ApprovalRules,
+    CancelReason,
+    FeeSettings,
+    OrderExclusions,
+    ProductExclusions,
+    ReasonSettings,
+    RefundSettings,
+    RetentionOffer,
+    StorePolicy,
+    Window,
+    WithdrawalSettings,
+)
+from cancellations.policy.validation import FieldError, reason_errors, validate_policy
+
+__all__ = [
+    "APPROVAL_MESSAGES",
+    "BLOCKING_MESSAGES",
+    "DEFAULT_POLICY",
+    "LEGAL_WITHDRAWAL_DAYS",
+    "OUTCOME_RANK",
+    "RULE_ACTIONS",
+    "Action",
+    "ActionRule",
+    "ApprovalRules",
+    "CancelReason",
+    "Decision",
+    "DecisionReason",
+    "ExclusionScope",
+    "FeeKind",
+    "FeeSettings",
+    "FieldError",
+    "LineFacts",
+    "OrderExclusions",
+    "OrderFacts",
+    "Outcome",
+    "ProductExclusions",
+    "ReasonSettings",
+    "RefundOption",
+    "RefundSettings",
+    "RefundSummary",
+    "RetentionKind",
+    "RetentionOffer",
+    "RuleCheck",
+    "StorePolicy",
+    "Window",
+    "WindowKind",
+    "WithdrawalSettings",
+    "decide",
+    "flatten_policy",
+    "next_cutoff",
+    "order_facts",
+    "policy_changes",
+    "reason_errors",
+    "refund_summary",
+    "restocking_fee",
+    "round_money",
+    "validate_policy",
+    "withdrawal_deadline",
+]
