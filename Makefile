@@ -13,6 +13,7 @@ help:
 	@echo "make lint     ruff check and format check"
 	@echo "make format   apply ruff's formatting and safe fixes"
 	@echo "make messages refresh and compile the translations"
+	@echo "make bench    webhook intake throughput under gunicorn (about a minute)"
 
 # Install exactly the pinned versions; redone whenever requirements.lock changes.
 $(STAMP): requirements.lock
@@ -39,6 +40,9 @@ format: install
 messages: install
 	$(PY) scripts/with_db.py $(PY) manage.py makemessages --locale sv --no-obsolete --ignore '.venv/*' --ignore 'tests/*'
 	$(PY) manage.py compilemessages --locale sv --ignore '.venv/*'
+
+bench: install
+	$(PY) scripts/with_db.py $(PY) -m tests.bench.webhook_throughput $(BENCH_ARGS)
 
 clean:
 	-$(PY) scripts/embedded_db.py stop

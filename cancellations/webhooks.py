@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,11 +29,31 @@ from cancellations.platforms.shopify.payloads import (
     order_from_rest,
     product_from_rest,
 )
-from tenants.models import Store
+from tenants.models import Platform, Store
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[Store, Any, WebhookDelivery], None]
+
+# Shop domain -> store id, per process, briefly: every delivery asks, and the answer rarely changes.
+_SHOP_CACHE_SECONDS = 30.0
+_shop_stores: dict[str, tuple[int | None, float]] = {}
+
+
+def store_id_for_shop(shop: str) -> int | None:
+    """The id of the Shopify store whose shop this is (cached for a few seconds in this process)."""
+    cached = _shop_stores.get(shop)
+    if cached is not None and cached[1] > time.monotonic():
+        return cached[0]
+    store_id = (
+        Store.objects.filter(platform=Platform.SHOPIFY, platform_domain=shop)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if len(_shop_stores) > 10_000:
+        _shop_stores.clear()
+    _shop_stores[shop] = (store_id, time.monotonic() + _SHOP_CACHE_SECONDS)
+    return store_id
 
 
 def _order(store: Store, payload: Any, delivery: WebhookDelivery) -> None:
@@ -83,7 +104,7 @@ HANDLERS: dict[str, Handler] = {
 
 def record_webhook(
     *,
-    store: Store,
+    store_id: int,
     webhook_id: str,
     topic: str,
     shop_domain: str,
@@ -107,7 +128,7 @@ def record_webhook(
             RETURNING id
             """,  # noqa: S608 - the table name is our own model's
             [
-                store.pk,
+                store_id,
                 webhook_id[:100],
                 topic[:100],
                 shop_domain[:255],
@@ -123,9 +144,13 @@ def record_webhook(
     if row is None:
         return None
     delivery = WebhookDelivery(
-        pk=row[0], store=store, webhook_id=webhook_id, topic=topic, status=WebhookDelivery.Status.RECEIVED
+        pk=row[0],
+        store_id=store_id,
+        webhook_id=webhook_id,
+        topic=topic,
+        status=WebhookDelivery.Status.RECEIVED,
     )
-    transaction.on_commit(lambda: enqueue_processing(store_id=store.pk, delivery_id=row[0]))
+    transaction.on_commit(lambda: enqueue_processing(store_id=store_id, delivery_id=row[0]))
     return delivery
 
 

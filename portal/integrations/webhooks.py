@@ -9,9 +9,8 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from cancellations.platforms.shopify.oauth import store_for_shop
 from cancellations.platforms.shopify.signing import is_shop_domain, verify_webhook
-from cancellations.webhooks import record_webhook
+from cancellations.webhooks import record_webhook, store_id_for_shop
 
 logger = logging.getLogger(__name__)
 
@@ -27,13 +26,13 @@ def shopify_webhook(request: HttpRequest) -> HttpResponse:
     webhook_id = request.headers.get("X-Shopify-Webhook-Id", "")
     if not topic or not webhook_id or not is_shop_domain(shop):
         return HttpResponse("Missing Shopify headers.", status=400, content_type="text/plain")
-    store = store_for_shop(shop)
-    if store is None:
+    store_id = store_id_for_shop(shop)
+    if store_id is None:
         # Signed by our app, so really from Shopify, for a shop Amend no longer serves: acknowledge it.
         logger.info("webhook %s for unknown shop %s acknowledged and dropped", topic, shop)
         return HttpResponse(status=200)
     record_webhook(
-        store=store,
+        store_id=store_id,
         webhook_id=webhook_id,
         topic=topic,
         shop_domain=shop,
