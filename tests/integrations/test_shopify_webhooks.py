@@ -15,6 +15,8 @@ from cancellations.models import (
     Variant,
     WebhookDelivery,
 )
+from cancellations.platforms.base import TransientPlatformError
+from cancellations.platforms.shopify.client import ShopifyClient
 from cancellations.platforms.shopify.signing import webhook_signature
 from cancellations.tasks import process_webhook_delivery_task
 from tests.cancellations.samples import orders_create_body, rest_order
@@ -380,3 +382,32 @@ def test_a_compliance_webhook_with_a_bad_signature_is_refused(client, shopify_st
     assert response.status_code == 401
     assert _orders(shopify_store).count() == 1
     assert json.loads(WebhookDelivery.objects.for_store(shopify_store).get().body)["id"] == 820982911946154508
+
+
+def test_a_platform_outage_while_processing_is_recorded_and_retried_later(
+    fake_shopify, shopify_store, monkeypatch
+):
+    monkeypatch.setattr(ShopifyClient, "_backoff", lambda self, attempt: 0.0)
+    order = fake_shopify.add_order(shopify_store.platform_domain)
+    body = body_of({"order_id": int(order["id"].rsplit("/", 1)[-1])})
+    fake_shopify.fail_next(shopify_store.platform_domain, *[503] * 30)  # Shopify is down for a while
+    delivery = webhooks.record_webhook(
+        store_id=shopify_store.pk,
+        webhook_id="risk-1",
+        topic="orders/risk_assessment_changed",
+        shop_domain=shopify_store.platform_domain,
+        body=body,
+    )
+    with pytest.raises(TransientPlatformError):
+        # the processing step itself: the task turns this into a retry with backoff
+        webhooks.process_webhook_delivery(store=shopify_store, delivery_id=delivery.pk)
+
+    delivery = WebhookDelivery.objects.for_store(shopify_store).get()
+    assert (delivery.status, delivery.attempts) == ("failed", 1)
+    assert delivery.error == "TransientPlatformError: Shopify had a problem (503)."
+
+    fake_shopify.shops[shopify_store.platform_domain].failures.clear()
+    webhooks.process_webhook_delivery(store=shopify_store, delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("processed", 2)
+    assert Order.objects.for_store(shopify_store).get().risk_level == "low"
