@@ -43,7 +43,7 @@ def _print_logins() -> None:
     logins = json.loads(logins_file.read_text())
     print("\nDemo logins (also in .data/demo-logins.json):")
     for login in logins.get("logins", []):
-        print(f"  {login['role']:<28} {login['email']:<32} {login.get('password') or '(code by email)'}")
+        print(f"  {login['role']:<44} {login['email']:<32} {login.get('password') or '(code by email)'}")
     for line in logins.get("notes", []):
         print(f"  {line}")
 

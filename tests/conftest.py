@@ -17,6 +17,14 @@ def _celery_runs_tasks_inline():
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate limits and cached look-ups live in the shared cache (Redis in CI): start each test clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Tests create many users; a deliberately slow hash would only slow them down."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -27,6 +27,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         for login in logins["logins"]:
             secret = login.get("password") or "(sign in with a code sent by email)"
-            self.stdout.write(f"  {login['role']:<28} {login['email']:<32} {secret}")
+            self.stdout.write(f"  {login['role']:<44} {login['email']:<32} {secret}")
         for note in logins.get("notes", []):
             self.stdout.write(f"  {note}")
