@@ -75,3 +75,69 @@ def sync_order_task(self, store_id: int, order_platform_id: str) -> None:
         sync_order_from_platform(store=store, order_platform_id=order_platform_id)
     except TransientPlatformError as error:
         raise self.retry(countdown=_countdown(self.request.retries, error.retry_after)) from error
+
+
+# --- order requests: execution, its sweep, and notifications -------------------------------------
+
+
+@shared_task
+def execute_request_task(store_id: int, request_id: int) -> str:
+    """Carry an approved request out on the platform; a no-op once it is done (or not this store's)."""
+    from cancellations.execution import SKIPPED, execute_request
+    from tenants.errors import NotFound
+
+    store = _store(store_id)
+    if store is None:
+        return SKIPPED
+    try:
+        return execute_request(store=store, request_id=request_id)
+    except NotFound:
+        logger.info("request %s is not in store %s; nothing to do", request_id, store_id)
+        return SKIPPED
+
+
+@shared_task
+def poll_platform_job_task(store_id: int, request_id: int) -> str:
+    """Look whether the platform finished a request's asynchronous job (Shopify's cancel)."""
+    from cancellations.execution import SKIPPED, poll_platform_job
+    from tenants.errors import NotFound
+
+    store = _store(store_id)
+    if store is None:
+        return SKIPPED
+    try:
+        return poll_platform_job(store=store, request_id=request_id)
+    except NotFound:
+        logger.info("request %s is not in store %s; nothing to do", request_id, store_id)
+        return SKIPPED
+
+
+@shared_task
+def sweep_stuck_requests_task() -> int:
+    """Send overdue request work and unsent notifications to workers again (run by beat)."""
+    from cancellations.execution import sweep_stuck_requests
+    from cancellations.notifications import sweep_notifications
+
+    return sweep_stuck_requests() + sweep_notifications()
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES)
+def send_notification_task(self, store_id: int, notification_id: int) -> None:
+    """Send one owed email or Slack message; a no-op once it was sent."""
+    from cancellations.notifications import NotificationNotSent, send_notification
+
+    store = _store(store_id)
+    if store is None:
+        return
+    try:
+        send_notification(store=store, notification_id=notification_id)
+    except NotificationNotSent as error:
+        raise self.retry(countdown=_countdown(self.request.retries, None)) from error
+
+
+@shared_task
+def send_staff_digests_task() -> int:
+    """Email the staff who asked for a digest what is waiting for them (run by beat)."""
+    from cancellations.notifications import send_staff_digests
+
+    return send_staff_digests()

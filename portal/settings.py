@@ -246,7 +246,24 @@ CELERY_TIMEZONE = "UTC"
 # Webhooks received but not yet processed (a lost task, a broker outage) are sent for processing again.
 CELERY_BEAT_SCHEDULE = {
     "sweep-webhook-inbox": {"task": "cancellations.tasks.sweep_webhook_inbox_task", "schedule": 300.0},
+    # Approved requests whose task was lost (a crash between commit and enqueue, a killed worker), and
+    # notifications never sent, are sent to a worker again; staff on digest mode get their summary.
+    "sweep-stuck-requests": {"task": "cancellations.tasks.sweep_stuck_requests_task", "schedule": 60.0},
+    "send-staff-digests": {"task": "cancellations.tasks.send_staff_digests_task", "schedule": 900.0},
 }
+
+# Carrying approved requests out on the platform (cancellations/execution.py, docs/requests.md).
+# Transient platform errors retry after base * 2^(attempt-1) seconds (jittered, capped at max), up to
+# REQUEST_MAX_ATTEMPTS attempts, then the request fails for staff to retry. A worker holds a request
+# for the lease; work overdue by more than the grace is sent again by the sweep.
+REQUEST_ADAPTER_FACTORY = "cancellations.platforms.get_adapter"
+REQUEST_RETRY_BASE_SECONDS = env_int("REQUEST_RETRY_BASE_SECONDS", 5)
+REQUEST_RETRY_MAX_SECONDS = env_int("REQUEST_RETRY_MAX_SECONDS", 900)
+REQUEST_MAX_ATTEMPTS = env_int("REQUEST_MAX_ATTEMPTS", 10)
+REQUEST_EXECUTION_LEASE_SECONDS = env_int("REQUEST_EXECUTION_LEASE_SECONDS", 300)
+REQUEST_SWEEP_GRACE_SECONDS = env_int("REQUEST_SWEEP_GRACE_SECONDS", 60)
+REQUEST_JOB_POLL_SECONDS = env_int("REQUEST_JOB_POLL_SECONDS", 2)
+REQUEST_JOB_TIMEOUT_SECONDS = env_int("REQUEST_JOB_TIMEOUT_SECONDS", 6 * 3600)
 
 # The Shopify app. Without a key and secret, install answers "not configured" and every webhook is
 # refused (401); nothing else needs them, so they are not required at start-up.

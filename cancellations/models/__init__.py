@@ -2,24 +2,50 @@
 
 from cancellations.models.catalogue import Product, Variant
 from cancellations.models.effects import InventoryAdjustment, PlatformEffect, Refund, RefundMethod
+from cancellations.models.notifications import (
+    Notification,
+    StaffNotificationSetting,
+    StoreNotificationSettings,
+)
 from cancellations.models.orders import FinancialStatus, FulfillmentStatus, LineItem, Order, RiskLevel
 from cancellations.models.platforms import ComplianceRequest, OAuthState, PlatformConnection, WebhookDelivery
 from cancellations.models.policy import StorePolicyVersion
+from cancellations.models.requests import (
+    ActorKind,
+    OrderRequest,
+    RequestChange,
+    RequestEvent,
+    RequestKind,
+    RequestNote,
+    RequestStatus,
+    Resolution,
+)
 
 __all__ = [
+    "ActorKind",
     "ComplianceRequest",
     "FinancialStatus",
     "FulfillmentStatus",
     "InventoryAdjustment",
     "LineItem",
+    "Notification",
     "OAuthState",
     "Order",
+    "OrderRequest",
     "PlatformConnection",
     "PlatformEffect",
     "Product",
     "Refund",
     "RefundMethod",
+    "RequestChange",
+    "RequestEvent",
+    "RequestKind",
+    "RequestNote",
+    "RequestStatus",
+    "Resolution",
     "RiskLevel",
+    "StaffNotificationSetting",
+    "StoreNotificationSettings",
     "StorePolicyVersion",
     "Variant",
     "WebhookDelivery",
