@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.merchant import views
+from portal.merchant import policy_views, views
 
 app_name = "merchant"
 
@@ -33,4 +33,15 @@ urlpatterns = [
     path("<slug:store_slug>/settings/logo/", views.LogoView.as_view(), name="logo"),
     path("<slug:store_slug>/settings/domains/", views.DomainView.as_view(), name="domains"),
     path("<slug:store_slug>/audit/", views.AuditLogView.as_view(), name="audit"),
+    path("<slug:store_slug>/policy/", policy_views.PolicyView.as_view(), name="policy"),
+    path(
+        "<slug:store_slug>/policy/versions/",
+        policy_views.PolicyVersionListView.as_view(),
+        name="policy_versions",
+    ),
+    path(
+        "<slug:store_slug>/policy/versions/<int:version>/",
+        policy_views.PolicyVersionView.as_view(),
+        name="policy_version",
+    ),
 ]

@@ -111,6 +111,7 @@ def world(store_a, store_b):
         "membership_id": Membership.objects.for_store(store_b).get(user=owner_b).pk,
         "invitation_id": invitation_b.pk,
         "grant_id": grant_b.pk,
+        "version": 1,
         "agency_slug": agency_b.slug,
         # Credentials an outsider could hold: A's own links, replayed against store B.
         "customer:order_link/token": make_order_link_token(order_a),
