@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cancellations import outgoing_webhooks
 from cancellations.actors import Actor
 from cancellations.models import (
     FinancialStatus,
@@ -435,12 +436,15 @@ def _submit_locked(
     for change in built:
         change.request = request
     RequestChange.objects.bulk_create(built)
+    outgoing_webhooks.on_request_created(request)
     submitted = record_event(
         request, actor, "submitted", "", S.SUBMITTED, now=now, data={"outcome": decision.outcome}
     )
     policy_actor = Actor.system()
     policy_label = f"policy v{version}"
-    if decision.outcome == Outcome.ALLOWED:
+    # A withdrawal is never carried out on its own: the goods come back first, then the store refunds.
+    auto_approve = decision.outcome == Outcome.ALLOWED and kind != RequestKind.WITHDRAWAL
+    if auto_approve:
         event = _move(
             request,
             S.AUTO_APPROVED,
@@ -454,7 +458,7 @@ def _submit_locked(
         )
         enqueue_execution(store_id=store.pk, request_id=request.pk)
         notifications.queue_customer_email(request, event, "approved")
-    elif decision.outcome == Outcome.NEEDS_APPROVAL:
+    elif decision.outcome in (Outcome.NEEDS_APPROVAL, Outcome.ALLOWED):
         event = _move(
             request,
             S.PENDING_REVIEW,
@@ -534,6 +538,7 @@ def _move(
     for name, value in fields.items():
         setattr(request, name, value)
     request.save(update_fields=["status", *fields, "updated_at"])
+    outgoing_webhooks.on_request_moved(request, to_status)
     return record_event(request, actor, action, from_status, to_status, now=now, data=data)
 
 

@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -180,7 +182,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("sv", _("Swedish"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Where translations are read from (and `makemessages` writes to); tests point it at a scratch copy.
+LOCALE_PATHS = [Path(env_str("LOCALE_DIR", str(BASE_DIR / "locale")))]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -250,6 +253,11 @@ CELERY_BEAT_SCHEDULE = {
     # notifications never sent, are sent to a worker again; staff on digest mode get their summary.
     "sweep-stuck-requests": {"task": "cancellations.tasks.sweep_stuck_requests_task", "schedule": 60.0},
     "send-staff-digests": {"task": "cancellations.tasks.send_staff_digests_task", "schedule": 900.0},
+    # Outgoing webhooks whose retry is due (or whose task was lost); API idempotency keys past their time.
+    "sweep-outgoing-webhooks": {"task": "cancellations.tasks.sweep_outgoing_webhooks_task", "schedule": 60.0},
+    "purge-idempotency-keys": {"task": "portal.tasks.purge_idempotency_keys_task", "schedule": 3600.0},
+    # Bulk cancellations whose drain task was lost (a killed worker, a broker outage) are picked up again.
+    "sweep-bulk-cancel-jobs": {"task": "cancellations.tasks.sweep_bulk_cancel_jobs_task", "schedule": 30.0},
 }
 
 # Carrying approved requests out on the platform (cancellations/execution.py, docs/requests.md).
@@ -264,6 +272,20 @@ REQUEST_EXECUTION_LEASE_SECONDS = env_int("REQUEST_EXECUTION_LEASE_SECONDS", 300
 REQUEST_SWEEP_GRACE_SECONDS = env_int("REQUEST_SWEEP_GRACE_SECONDS", 60)
 REQUEST_JOB_POLL_SECONDS = env_int("REQUEST_JOB_POLL_SECONDS", 2)
 REQUEST_JOB_TIMEOUT_SECONDS = env_int("REQUEST_JOB_TIMEOUT_SECONDS", 6 * 3600)
+
+# Bulk cancellation (cancellations/bulk_drain.py). A drain task works on one job for a slice of time,
+# BATCH orders at a time with CONCURRENCY platform calls in flight, holding a lease it renews between
+# batches; a lease not renewed for LEASE seconds (a killed worker) is taken over by the sweep. Shopify
+# stores drain at the rate Shopify reports; built-in stores at BUILTIN_RATE cancellations a second.
+BULK_CANCEL_BATCH_SIZE = 25
+BULK_CANCEL_CONCURRENCY = 4
+BULK_CANCEL_SLICE_SECONDS = 30
+BULK_CANCEL_LEASE_SECONDS = 60
+BULK_CANCEL_BUILTIN_RATE = 20
+BULK_CANCEL_MAX_ORDERS = 10_000
+# Shopify finishes a cancel in the background: how long to wait before looking, and before giving up.
+BULK_CANCEL_CONFIRM_DELAY_SECONDS = 1.0
+BULK_CANCEL_CONFIRM_TIMEOUT_SECONDS = 120
 
 # The Shopify app. Without a key and secret, install answers "not configured" and every webhook is
 # refused (401); nothing else needs them, so they are not required at start-up.
@@ -284,12 +306,51 @@ if PRODUCTION and not SHOPIFY_API_ORIGIN.startswith("https://"):
     raise ImproperlyConfigured("SHOPIFY_API_ORIGIN must be an https:// origin when DJANGO_ENV=production.")
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # A bearer token first (its 401 carries WWW-Authenticate); without one, staff's own session.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "portal.api.auth.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["portal.api.throttling.CallerRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "portal.api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "portal.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Requests per token (or per person using their session), counted in the shared cache:
+# "<n>/<second|minute|hour|day>"; empty turns the limit off.
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/minute")
+# How long an Idempotency-Key's first answer is kept for replays.
+API_IDEMPOTENCY_TTL_HOURS = env_int("API_IDEMPOTENCY_TTL_HOURS", 24)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Amend API",
+    "DESCRIPTION": "Orders, requests, policy, rules and insights of the stores a token reaches.",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RequestKindEnum": "cancellations.models.requests.RequestKind",
+        "ChangeKindEnum": "cancellations.models.requests.RequestChange.Kind",
+        "RequestStatusEnum": "cancellations.models.requests.RequestStatus",
+    },
+    # Swagger UI's files come from the drf-spectacular-sidecar package, served by WhiteNoise.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": False, "displayOperationId": True},
+}
+
+# Outgoing webhooks to a store's own endpoints (cancellations/outgoing_webhooks.py). A failed delivery
+# is tried again after base * 2^(attempt-1) seconds (jittered, capped at max), up to the maximum.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 6 * 3600)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+# Endpoints must be https:// on a public address; development may also send to http:// and to this machine.
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=not PRODUCTION)
 
 # django-allauth: email is the identity; customers sign in by a code, staff by password (+ TOTP).
 ACCOUNT_LOGIN_METHODS = {"email"}

@@ -65,6 +65,9 @@ class Order(TenantModel):
     fulfillment_status = models.CharField(
         max_length=20, choices=FulfillmentStatus.choices, default=FulfillmentStatus.UNFULFILLED
     )
+    delivered_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the customer received the goods; starts the withdrawal period."
+    )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=40, blank=True)
     risk_level = models.CharField(

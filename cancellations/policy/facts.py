@@ -91,5 +91,5 @@ def order_facts(order: Order, *, delivered_at: datetime | None = None) -> OrderF
         tags=tuple(order.tags or ()),
         discount_codes=tuple(order.discount_codes or ()),
         lines=lines,
-        delivered_at=delivered_at,
+        delivered_at=delivered_at or order.delivered_at,
     )

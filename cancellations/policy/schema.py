@@ -498,6 +498,8 @@ class StorePolicy:
     fees: FeeSettings = field(default_factory=FeeSettings)
     refunds: RefundSettings = field(default_factory=RefundSettings)
     withdrawal: WithdrawalSettings = field(default_factory=WithdrawalSettings)
+    # Whether an address change may move the order to another country (shipping and taxes change).
+    allow_country_change: bool = False
 
     def rule_for(self, action: Action | str) -> ActionRule:
         """The rule of one of RULE_ACTIONS (withdrawal has `withdrawal` instead)."""
@@ -522,6 +524,7 @@ class StorePolicy:
             "fees": self.fees.to_dict(),
             "refunds": self.refunds.to_dict(),
             "withdrawal": self.withdrawal.to_dict(),
+            "allow_country_change": self.allow_country_change,
         }
 
     @classmethod
@@ -550,6 +553,9 @@ class StorePolicy:
             refunds=RefundSettings.from_dict(section(data, "refunds", ""), default.refunds, "refunds."),
             withdrawal=WithdrawalSettings.from_dict(
                 section(data, "withdrawal", ""), default.withdrawal, "withdrawal."
+            ),
+            allow_country_change=read(
+                data, "allow_country_change", default.allow_country_change, as_bool, ""
             ),
         )
 

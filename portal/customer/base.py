@@ -49,7 +49,14 @@ class CustomerView(View):
             request.LANGUAGE_CODE = store.locale  # type: ignore[attr-defined]
         if self.login_required and not request.user.is_authenticated:
             return redirect(f"{self.url('customer:signin')}?next={request.get_full_path()}")
+        early = self.setup_order()
+        if early is not None:
+            return early
         return super().dispatch(request, *args, **kwargs)
+
+    def setup_order(self) -> HttpResponse | None:
+        """A hook for pages about one order (see order_access.OrderPageMixin)."""
+        return None
 
     def url(self, name: str, **kwargs: Any) -> str:
         return store_url(self.request, name, self.store, **kwargs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from allauth.account.views import RequestLoginCodeView
@@ -16,18 +17,15 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from cancellations.access import (
-    access_order_by_link,
-    access_order_for_customer,
-    find_order_by_number,
-    make_order_link_token,
-    orders_for_customer,
-)
+from cancellations.access import find_order_by_number, make_order_link_token, orders_for_customer
+from cancellations.actors import Actor
+from cancellations.models import RequestKind
+from cancellations.policy_services import current_policy
+from cancellations.request_services import RequestAlreadyOpen, submit_request
 from portal.accounts.adapter import SIGNIN_STORE_SESSION_KEY
 from portal.customer.base import CustomerView, verified_emails
-from portal.customer.forms import FindOrderForm
-from tenants.errors import NotFound
-from tenants.services import provision_customer_user
+from portal.customer.forms import FindOrderForm, WithdrawalLookupForm
+from tenants.services import provision_customer_user, remember_store_customer
 
 
 class StoreHomeView(CustomerView):
@@ -45,7 +43,10 @@ class SignInView(CustomerView, RequestLoginCodeView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         # A person known to the store by email gets an account to sign in to; for anyone else the
         # page answers the same, and allauth sends no code (no way to learn who is a customer).
-        provision_customer_user(store=self.store, email=request.POST.get("email", ""))
+        email = request.POST.get("email", "").strip().lower()
+        if email and orders_for_customer(store=self.store, emails=[email]).exists():
+            remember_store_customer(store=self.store, email=email)
+        provision_customer_user(store=self.store, email=email)
         request.session[SIGNIN_STORE_SESSION_KEY] = self.store.pk
         return super().post(request, *args, **kwargs)
 
@@ -70,34 +71,6 @@ class OrderListView(CustomerView):
         orders = orders_for_customer(store=self.store, emails=emails).prefetch_related("line_items")
         page = Paginator(orders, 20).get_page(request.GET.get("page"))
         return self.render(request, "customer/orders.html", {"page": page, "emails": emails})
-
-
-class OrderDetailView(CustomerView):
-    login_required = True
-
-    def get(self, request: HttpRequest, order_id: int) -> HttpResponse:
-        try:
-            order = access_order_for_customer(
-                store=self.store, emails=verified_emails(request.user), order_id=order_id
-            )
-        except NotFound:
-            raise Http404 from None
-        return self.render(request, "customer/order.html", {"order": order, "lines": order.line_items.all()})
-
-
-class OrderLinkView(CustomerView):
-    """One order opened by the signed link from an email, without signing in."""
-
-    def get(self, request: HttpRequest, token: str) -> HttpResponse:
-        try:
-            order = access_order_by_link(
-                store=self.store, token=token, max_age_seconds=settings.ORDER_LINK_MAX_AGE
-            )
-        except NotFound:
-            return self.render(request, "customer/link_expired.html", status=404)
-        return self.render(
-            request, "customer/order.html", {"order": order, "lines": order.line_items.all(), "guest": True}
-        )
 
 
 class FindOrderView(CustomerView):
@@ -154,3 +127,58 @@ class BrandCssView(CustomerView):
         )
         response["Cache-Control"] = "public, max-age=300"
         return response
+
+
+class WithdrawalLookupView(CustomerView):
+    """The withdrawal function without signing in: name, order number and email, then confirm."""
+
+    def _enabled(self) -> None:
+        policy, _version = current_policy(store=self.store)
+        if not policy.withdrawal.enabled:
+            raise Http404
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        self._enabled()
+        return self.render(
+            request, "customer/withdraw_lookup.html", {"form": WithdrawalLookupForm(), "step": "details"}
+        )
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        self._enabled()
+        form = WithdrawalLookupForm(request.POST)
+        context: dict[str, Any] = {"form": form, "step": "details"}
+        if not form.is_valid():
+            return self.render(request, "customer/withdraw_lookup.html", context, status=400)
+        email = form.cleaned_data["email"].lower()
+        if not ratelimit.consume(request, action="find_order", key=f"{self.store.pk}:{email}"):
+            form.add_error(None, _("Too many attempts. Please wait a few minutes and try again."))
+            return self.render(request, "customer/withdraw_lookup.html", context, status=429)
+        order = find_order_by_number(store=self.store, number=form.cleaned_data["number"], email=email)
+        if order is None:
+            form.add_error(
+                None,
+                _(
+                    "We found no order with that number for that email address. "
+                    "Check both, or use the link in your order confirmation."
+                ),
+            )
+            return self.render(request, "customer/withdraw_lookup.html", context, status=400)
+        if request.POST.get("step") != "confirm":
+            context.update(
+                step="confirm", order=order, submit_key=request.POST.get("submit_key") or uuid.uuid4().hex
+            )
+            return self.render(request, "customer/withdraw_lookup.html", context)
+        try:
+            order_request = submit_request(
+                store=self.store,
+                order=order,
+                actor=Actor.customer(email),
+                kind=RequestKind.WITHDRAWAL,
+                idempotency_key=request.POST.get("submit_key", ""),
+                reason_text=_("Withdrawal from the contract by %(name)s")
+                % {"name": form.cleaned_data["name"]},
+            )
+        except RequestAlreadyOpen as error:
+            order_request = error.request
+        token = make_order_link_token(order)
+        return redirect(self.url("customer:order_link_request", token=token, request_id=order_request.pk))

@@ -51,3 +51,14 @@ def duration(value: timedelta | None) -> str:
     if mins and not days:
         parts.append(_("%(n)d min") % {"n": mins})
     return " ".join(parts)
+
+
+@register.filter
+def status_label(status: str) -> str:
+    """The human name of a request status (events store the bare value)."""
+    from cancellations.models import RequestStatus
+
+    try:
+        return str(RequestStatus(status).label)
+    except ValueError:
+        return status

@@ -1,0 +1,79 @@
+"""What a customer can do with an order now: each action, until when, or why not, in plain words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cancellations.models import Order
+from cancellations.policy import Action, Decision, Outcome, StorePolicy, decide, order_facts
+
+# The actions the order page offers, in order, with the policy actions behind each.
+ACTIONS: tuple[tuple[str, str, tuple[Action, ...]], ...] = (
+    ("cancel", _("Cancel order"), (Action.CANCEL,)),
+    ("edit_address", _("Change delivery address"), (Action.EDIT_ADDRESS,)),
+    ("edit_items", _("Change items"), (Action.EDIT_QUANTITY, Action.SWAP_VARIANT, Action.REMOVE_LINE)),
+    ("reorder", _("Order again"), (Action.REORDER,)),
+)
+
+
+@dataclass(frozen=True)
+class OfferedAction:
+    key: str
+    label: str
+    decision: Decision
+    now: datetime
+
+    @property
+    def available(self) -> bool:
+        return self.decision.outcome != Outcome.NOT_ALLOWED
+
+    @property
+    def needs_approval(self) -> bool:
+        return self.decision.outcome == Outcome.NEEDS_APPROVAL
+
+    @property
+    def time_left(self) -> timedelta | None:
+        closes = self.decision.window_closes_at
+        if closes is None or self.decision.outcome == Outcome.NOT_ALLOWED:
+            return None
+        return max(closes - self.now, timedelta(0))
+
+    @property
+    def reasons(self) -> list[str]:
+        return [reason.message for reason in self.decision.reasons]
+
+
+def _best(decisions: list[Decision]) -> Decision:
+    order = {Outcome.ALLOWED: 0, Outcome.NEEDS_APPROVAL: 1, Outcome.NOT_ALLOWED: 2}
+    return min(decisions, key=lambda decision: order[decision.outcome])
+
+
+def offered_actions(
+    *, policy: StorePolicy, order: Order, now: datetime | None = None, delivered_at: datetime | None = None
+) -> list[OfferedAction]:
+    """Every action of the order page with the policy's answer now. No queries beyond the order's lines."""
+    now = now or timezone.now()
+    facts = order_facts(order, delivered_at=delivered_at or order.delivered_at)
+    offered = []
+    for key, label, actions in ACTIONS:
+        decision = _best([decide(policy=policy, order=facts, action=action, now=now) for action in actions])
+        offered.append(OfferedAction(key=key, label=str(label), decision=decision, now=now))
+    return offered
+
+
+def withdrawal_offer(
+    *, policy: StorePolicy, order: Order, now: datetime | None = None
+) -> OfferedAction | None:
+    """The EU right of withdrawal, when the store has switched it on; None when it has not."""
+    if not policy.withdrawal.enabled:
+        return None
+    now = now or timezone.now()
+    facts = order_facts(order, delivered_at=order.delivered_at)
+    decision = decide(policy=policy, order=facts, action=Action.WITHDRAWAL, now=now)
+    return OfferedAction(
+        key="withdraw", label=str(_("Withdraw from contract here")), decision=decision, now=now
+    )

@@ -1,0 +1,378 @@
+"""The customer's order page and what can be done from it: cancel, change, reorder, withdraw.
+
+Each flow ends in `submit_request`, which decides by the store's policy. Every confirm form carries
+a key made when the form was shown, so a double click, a second tab or a browser retry of the same
+form creates one request; a second request of the same kind while one is open shows that one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from cancellations.actors import Actor
+from cancellations.models import OrderRequest, RequestKind, RequestStatus, Variant
+from cancellations.policy import Outcome, RetentionKind, refund_summary
+from cancellations.policy.validation import reason_errors
+from cancellations.policy_services import current_policy
+from cancellations.request_selectors import request_timeline, requests_for_order
+from cancellations.request_services import (
+    ChangeInput,
+    InvalidRequest,
+    RequestAlreadyOpen,
+    preview_action,
+    submit_request,
+    withdraw_request,
+)
+from portal.customer.actions import offered_actions, withdrawal_offer
+from portal.customer.address import AddressForm
+from portal.customer.order_access import OrderPageMixin
+from tenants.errors import DomainError, NotFound
+
+
+def new_submit_key() -> str:
+    return uuid.uuid4().hex
+
+
+class OrderDetailView(OrderPageMixin):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        policy, _version = current_policy(store=self.store)
+        context = {
+            **self.order_context(),
+            "lines": list(self.order.line_items.all()),
+            "actions": offered_actions(policy=policy, order=self.order),
+            "withdrawal": withdrawal_offer(policy=policy, order=self.order),
+            "requests": list(requests_for_order(store=self.store, order=self.order)),
+        }
+        return self.render(request, "customer/order.html", context)
+
+
+class _SubmitMixin(OrderPageMixin):
+    kind: str = ""
+
+    def submit(self, **fields: Any) -> HttpResponse:
+        key = self.request.POST.get("submit_key", "")
+        try:
+            order_request = submit_request(
+                store=self.store,
+                order=self.order,
+                actor=self.actor(),
+                kind=self.kind,
+                idempotency_key=key,
+                **fields,
+            )
+        except RequestAlreadyOpen as error:
+            messages.info(self.request, _("You already have a request for this order. Here it is."))
+            return redirect(self.request_url(error.request))
+        return redirect(self.request_url(order_request))
+
+    def request_url(self, order_request: OrderRequest) -> str:
+        return self.order_url("request", request_id=order_request.pk)
+
+    def unavailable(self, request: HttpRequest, action: str) -> HttpResponse | None:
+        decision = preview_action(store=self.store, order=self.order, kind=action)
+        if decision.outcome == Outcome.NOT_ALLOWED:
+            context = {**self.order_context(), "reasons": [reason.message for reason in decision.reasons]}
+            return self.render(request, "customer/unavailable.html", context, status=409)
+        return None
+
+
+class CancelView(_SubmitMixin):
+    """Reason -> retention offer -> refund summary -> confirm."""
+
+    kind = RequestKind.CANCEL
+
+    def _page(self, request: HttpRequest, step: str, status: int = 200, **extra: Any) -> HttpResponse:
+        policy, _version = current_policy(store=self.store)
+        language = get_language() or self.store.locale
+        context = {
+            **self.order_context(),
+            "step": step,
+            "reasons": [(reason.code, reason.label(language)) for reason in policy.reasons.choices],
+            "reason_required": policy.reasons.required,
+            "free_text": policy.reasons.free_text,
+            "retention": policy.retention,
+            "retention_message": policy.retention.message(language),
+            "submit_key": request.POST.get("submit_key") or new_submit_key(),
+            **extra,
+        }
+        return self.render(request, "customer/cancel.html", context, status=status)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.unavailable(request, "cancel") or self._page(request, "reason")
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        blocked = self.unavailable(request, "cancel")
+        if blocked:
+            return blocked
+        policy, _version = current_policy(store=self.store)
+        step = request.POST.get("step", "reason")
+        code = request.POST.get("reason", "")
+        text = request.POST.get("reason_text", "").strip()
+        kept = {"reason": code, "reason_text": text}
+        errors = reason_errors(policy, code=code, text=text)
+        if errors:
+            return self._page(
+                request, "reason", status=400, errors={e.field: e.message for e in errors}, **kept
+            )
+        offer = policy.retention.kind != RetentionKind.NONE
+        if step == "reason" and offer:
+            return self._page(request, "offer", **kept)
+        if step == "offer" and request.POST.get("keep") == "1":
+            return self._page(request, "kept", **kept)
+        decision = preview_action(store=self.store, order=self.order, kind="cancel", reason_code=code or None)
+        choice = request.POST.get("refund_method") or None
+        summary = refund_summary(policy, refundable=self._refundable(), reason=code or None, choice=choice)
+        if step in ("reason", "offer"):
+            return self._page(
+                request, "summary", summary=summary, decision=decision, offer_shown=offer, **kept
+            )
+        if step != "confirm":
+            raise Http404
+        return self.submit(
+            reason_code=code,
+            reason_text=text,
+            refund_method=summary.method.value,
+            retention_offer_shown=request.POST.get("offer_shown") == "1",
+        )
+
+    def _refundable(self) -> Any:
+        return max(self.order.total - self.order.refunded, 0)
+
+
+class EditAddressView(_SubmitMixin):
+    kind = RequestKind.EDIT
+
+    def _form(self, data: Any = None) -> AddressForm:
+        policy, _version = current_policy(store=self.store)
+        current = self.order.shipping_address or {}
+        initial = {
+            "name": current.get("name", ""),
+            "address1": current.get("address1", ""),
+            "address2": current.get("address2", ""),
+            "zip": current.get("zip", ""),
+            "city": current.get("city", ""),
+            "province": current.get("province", ""),
+            "country_code": current.get("country_code", ""),
+            "phone": current.get("phone", ""),
+        }
+        return AddressForm(
+            data,
+            initial=initial,
+            current_country=current.get("country_code", ""),
+            allow_country_change=policy.allow_country_change,
+        )
+
+    def _page(self, request: HttpRequest, form: AddressForm, status: int = 200) -> HttpResponse:
+        context = {
+            **self.order_context(),
+            "form": form,
+            "submit_key": request.POST.get("submit_key") or new_submit_key(),
+        }
+        return self.render(request, "customer/edit_address.html", context, status=status)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.unavailable(request, "edit_address") or self._page(request, self._form())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        blocked = self.unavailable(request, "edit_address")
+        if blocked:
+            return blocked
+        form = self._form(request.POST)
+        if not form.is_valid():
+            return self._page(request, form, status=400)
+        return self.submit(changes=[ChangeInput(kind="address", address=form.as_address())])
+
+
+class EditItemsView(_SubmitMixin):
+    """Change quantities, swap a line to another variant of the same product, or remove a line."""
+
+    kind = RequestKind.EDIT
+
+    def _lines(self) -> list[dict[str, Any]]:
+        lines = list(self.order.line_items.all())
+        product_ids = {line.product_id for line in lines if line.product_id}
+        variants = list(
+            Variant.objects.for_store(self.store)
+            .filter(product__platform_id__in=product_ids)
+            .select_related("product")
+            .order_by("position", "id")
+        )
+        rows = []
+        for line in lines:
+            options = [
+                {"variant": variant, "difference": variant.price - line.unit_price}
+                for variant in variants
+                if variant.product.platform_id == line.product_id
+                and variant.platform_id != line.variant_id
+                and variant.in_stock
+            ]
+            rows.append({"line": line, "options": options})
+        return rows
+
+    def _page(self, request: HttpRequest, status: int = 200, **extra: Any) -> HttpResponse:
+        context = {
+            **self.order_context(),
+            "rows": self._lines(),
+            "submit_key": request.POST.get("submit_key") or new_submit_key(),
+            **extra,
+        }
+        return self.render(request, "customer/edit_items.html", context, status=status)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.unavailable(request, "edit") or self._page(request)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        blocked = self.unavailable(request, "edit")
+        if blocked:
+            return blocked
+        changes, errors = [], {}
+        for line in self.order.line_items.all():
+            field = f"line-{line.pk}"
+            if request.POST.get(f"{field}-remove"):
+                changes.append(ChangeInput(kind="remove", line_id=line.pk))
+                continue
+            swap = request.POST.get(f"{field}-variant", "")
+            if swap:
+                changes.append(ChangeInput(kind="swap", line_id=line.pk, variant_id=swap))
+            raw = request.POST.get(f"{field}-quantity", str(line.quantity)).strip()
+            if not raw.isdigit() or not 1 <= int(raw) <= 99:
+                errors[line.pk] = _("Enter a quantity from 1 to 99, or remove the item.")
+            elif int(raw) != line.quantity:
+                changes.append(ChangeInput(kind="quantity", line_id=line.pk, quantity=int(raw)))
+        if errors:
+            return self._page(request, status=400, errors=errors, posted=request.POST)
+        if not changes:
+            return self._page(
+                request, status=400, form_error=_("Change something first: nothing was changed.")
+            )
+        try:
+            return self.submit(changes=changes)
+        except InvalidRequest as error:
+            return self._page(request, status=400, form_error=error.message, posted=request.POST)
+
+
+class ReorderView(_SubmitMixin):
+    kind = RequestKind.REORDER
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        blocked = self.unavailable(request, "reorder")
+        if blocked:
+            return blocked
+        lines = list(self.order.line_items.all())
+        variants = {
+            variant.platform_id: variant
+            for variant in Variant.objects.for_store(self.store).filter(
+                platform_id__in=[line.variant_id for line in lines if line.variant_id]
+            )
+        }
+        rows = [{"line": line, "variant": variants.get(line.variant_id)} for line in lines]
+        context = {**self.order_context(), "rows": rows, "submit_key": new_submit_key()}
+        return self.render(request, "customer/reorder.html", context)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        return self.unavailable(request, "reorder") or self.submit()
+
+
+class WithdrawView(_SubmitMixin):
+    """The EU right of withdrawal: name, order and email, then "Confirm withdrawal"."""
+
+    kind = RequestKind.WITHDRAWAL
+
+    def _offer(self) -> Any:
+        policy, _version = current_policy(store=self.store)
+        offer = withdrawal_offer(policy=policy, order=self.order)
+        if offer is None:
+            raise Http404
+        return offer
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        offer = self._offer()
+        context = {
+            **self.order_context(),
+            "offer": offer,
+            "name": self.order.customer_name,
+            "email": self.order.email,
+            "submit_key": new_submit_key(),
+            "step": "details",
+        }
+        return self.render(request, "customer/withdraw.html", context)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        offer = self._offer()
+        name = request.POST.get("name", "").strip()
+        email = request.POST.get("email", "").strip().lower()
+        errors = {}
+        if not name:
+            errors["name"] = _("Enter your name.")
+        if email != self.order.email.lower():
+            errors["email"] = _("Enter the email address used for this order.")
+        context = {
+            **self.order_context(),
+            "offer": offer,
+            "name": name,
+            "email": email,
+            "submit_key": request.POST.get("submit_key") or new_submit_key(),
+        }
+        if errors:
+            return self.render(
+                request,
+                "customer/withdraw.html",
+                {**context, "errors": errors, "step": "details"},
+                status=400,
+            )
+        if not offer.available:
+            return self.render(request, "customer/withdraw.html", {**context, "step": "details"}, status=409)
+        if request.POST.get("step") != "confirm":
+            return self.render(request, "customer/withdraw.html", {**context, "step": "confirm"})
+        return self.submit(reason_text=_("Withdrawal from the contract by %(name)s") % {"name": name})
+
+
+class RequestDetailView(OrderPageMixin):
+    """A request's status and timeline; a request still waiting for review can be withdrawn."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.request_id = kwargs.pop("request_id")
+        return super().dispatch(request, *args, **kwargs)
+
+    def _timeline(self) -> Any:
+        try:
+            timeline = request_timeline(store=self.store, request_id=self.request_id)
+        except NotFound:
+            raise Http404 from None
+        if timeline.request.order_id != self.order.pk:
+            raise Http404
+        return timeline
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        timeline = self._timeline()
+        context = {
+            **self.order_context(),
+            "order_request": timeline.request,
+            "events": timeline.events,
+            "changes": timeline.changes,
+            "can_withdraw": timeline.request.status == RequestStatus.PENDING_REVIEW,
+            "now": timezone.now(),
+        }
+        return self.render(request, "customer/request.html", context)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        timeline = self._timeline()
+        actor = (
+            Actor.customer(request.user)
+            if request.user.is_authenticated and not self.guest
+            else Actor.customer(self.order.email)
+        )
+        try:
+            withdraw_request(store=self.store, request_id=timeline.request.pk, actor=actor)
+            messages.success(request, _("Your request was withdrawn."))
+        except DomainError as error:
+            messages.error(request, error.message)
+        return redirect(self.order_url("request", request_id=timeline.request.pk))
