@@ -141,3 +141,17 @@ def send_staff_digests_task() -> int:
     from cancellations.notifications import send_staff_digests
 
     return send_staff_digests()
+
+
+# --- automation rules ----------------------------------------------------------------------------
+
+
+@shared_task
+def run_rules_task(store_id: int, order_id: int, trigger: str, event_key: str) -> int:
+    """Run the store's rules on one order event; a rule that already acted on the event does nothing."""
+    from cancellations.rules.intake import run_rules_for_order
+
+    store = _store(store_id)
+    if store is None:
+        return 0
+    return run_rules_for_order(store=store, order_id=order_id, trigger=trigger, event_key=event_key)

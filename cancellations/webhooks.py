@@ -29,6 +29,7 @@ from cancellations.platforms.shopify.payloads import (
     order_from_rest,
     product_from_rest,
 )
+from cancellations.rules.intake import rules_after_sync
 from tenants.models import Platform, Store
 
 logger = logging.getLogger(__name__)
@@ -57,7 +58,8 @@ def store_id_for_shop(shop: str) -> int | None:
 
 
 def _order(store: Store, payload: Any, delivery: WebhookDelivery) -> None:
-    upsert_order(store=store, snapshot=order_from_rest(payload))
+    outcome = upsert_order(store=store, snapshot=order_from_rest(payload))
+    rules_after_sync(store=store, outcome=outcome, webhook_id=delivery.webhook_id)
 
 
 def _risk_changed(store: Store, payload: Any, delivery: WebhookDelivery) -> None:
@@ -67,7 +69,8 @@ def _risk_changed(store: Store, payload: Any, delivery: WebhookDelivery) -> None
     )
     if not order_id:
         raise UnprocessablePayload("The risk assessment names no order.")
-    sync_order_from_platform(store=store, order_platform_id=gid("Order", order_id))
+    outcome = sync_order_from_platform(store=store, order_platform_id=gid("Order", order_id))
+    rules_after_sync(store=store, outcome=outcome, webhook_id=delivery.webhook_id, risk_assessed=True)
 
 
 def _product(store: Store, payload: Any, delivery: WebhookDelivery) -> None:

@@ -20,11 +20,20 @@ from cancellations.models.requests import (
     RequestStatus,
     Resolution,
 )
+from cancellations.models.rules import (
+    AutomationRule,
+    FreightForwarderAddress,
+    RuleMatch,
+    RuleMatchMode,
+    RuleTrigger,
+)
 
 __all__ = [
     "ActorKind",
+    "AutomationRule",
     "ComplianceRequest",
     "FinancialStatus",
+    "FreightForwarderAddress",
     "FulfillmentStatus",
     "InventoryAdjustment",
     "LineItem",
@@ -44,6 +53,9 @@ __all__ = [
     "RequestStatus",
     "Resolution",
     "RiskLevel",
+    "RuleMatch",
+    "RuleMatchMode",
+    "RuleTrigger",
     "StaffNotificationSetting",
     "StoreNotificationSettings",
     "StorePolicyVersion",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.merchant import policy_views, views
+from portal.merchant import policy_views, rules_views, views
 
 app_name = "merchant"
 
@@ -43,5 +43,32 @@ urlpatterns = [
         "<slug:store_slug>/policy/versions/<int:version>/",
         policy_views.PolicyVersionView.as_view(),
         name="policy_version",
+    ),
+    path("<slug:store_slug>/rules/", rules_views.RuleListView.as_view(), name="rules"),
+    path("<slug:store_slug>/rules/new/", rules_views.RuleCreateView.as_view(), name="rule_new"),
+    path(
+        "<slug:store_slug>/rules/forwarders/", rules_views.ForwarderListView.as_view(), name="rule_forwarders"
+    ),
+    path("<slug:store_slug>/rules/<int:rule_id>/", rules_views.RuleEditView.as_view(), name="rule"),
+    path(
+        "<slug:store_slug>/rules/<int:rule_id>/switch/",
+        rules_views.RuleSwitchView.as_view(),
+        name="rule_switch",
+    ),
+    path("<slug:store_slug>/rules/<int:rule_id>/move/", rules_views.RuleMoveView.as_view(), name="rule_move"),
+    path(
+        "<slug:store_slug>/rules/<int:rule_id>/delete/",
+        rules_views.RuleDeleteView.as_view(),
+        name="rule_delete",
+    ),
+    path(
+        "<slug:store_slug>/rules/<int:rule_id>/preview/",
+        rules_views.RulePreviewView.as_view(),
+        name="rule_preview",
+    ),
+    path(
+        "<slug:store_slug>/rules/<int:rule_id>/matches/",
+        rules_views.RuleMatchesView.as_view(),
+        name="rule_matches",
     ),
 ]

@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cancellations.access import make_order_link_token
 from cancellations.models import LineItem, Order, Product, Variant
+from cancellations.rules.services import create_rule
 from tenants import services
 from tenants.access import staff_access
 from tenants.models import AgencyGrant, Membership, StaffInvitation, Store, StoreCustomer, StoreDomain
@@ -105,12 +106,23 @@ def world(store_a, store_b):
     )
     StoreDomain.objects.create(store=store_b, host="orders.bravo.example")
     StoreCustomer.objects.create(store=store_b, email="bravo.only@example.net")
+    rule_b = create_rule(
+        store=store_b,
+        actor=owner_b,
+        values={
+            "name": "Bravo Secret Rule",
+            "triggers": ["order_created"],
+            "conditions": [{"type": "risk_level", "values": ["high"]}],
+            "actions": [{"type": "hold"}],
+        },
+    )
     values = {
         "store_slug": store_b.slug,
         "order_id": order_b.pk,
         "membership_id": Membership.objects.for_store(store_b).get(user=owner_b).pk,
         "invitation_id": invitation_b.pk,
         "grant_id": grant_b.pk,
+        "rule_id": rule_b.pk,
         "version": 1,
         "agency_slug": agency_b.slug,
         # Credentials an outsider could hold: A's own links, replayed against store B.
@@ -131,6 +143,7 @@ def world(store_a, store_b):
         "partner@bravo-partners.example",
         "hire@bravo.example",
         "orders.bravo.example",
+        "Bravo Secret Rule",
     ]
     return {"people": people, "values": values, "secrets": secrets, "store_a": store_a, "store_b": store_b}
 
@@ -158,7 +171,7 @@ def _is_sign_in_redirect(response) -> bool:
     return response.status_code in (301, 302) and response["Location"].startswith(SIGN_IN_PATHS)
 
 
-B_OBJECTS = ("order_id", "membership_id", "invitation_id", "grant_id")
+B_OBJECTS = ("order_id", "membership_id", "invitation_id", "grant_id", "rule_id")
 
 
 @pytest.mark.parametrize("through", ["store_b", "store_a"])
