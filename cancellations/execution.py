@@ -147,12 +147,17 @@ def _call_platform(store: Store, request: OrderRequest) -> tuple[str, str, dict[
         return EffectStatus.COMPLETED, "", {"return_required": True}
     adapter = _adapter(store)
     if request.kind in (RequestKind.CANCEL, RequestKind.WITHDRAWAL):
+        # Imported here: the rules package builds on this module.
+        from cancellations.rules.requests import cancel_options_for
+
+        by_rule = cancel_options_for(store=store, request=request)
+        default_reason = CancelReason.CUSTOMER if request.requester_kind == "customer" else CancelReason.STAFF
         result = adapter.cancel(
             CancelRequest(
                 order.platform_id,
-                reason=CancelReason.CUSTOMER if request.requester_kind == "customer" else CancelReason.STAFF,
+                reason=by_rule.reason if by_rule else default_reason,
                 refund=_refund_method(request),
-                restock=True,
+                restock=by_rule.restock if by_rule else True,
                 notify_customer=False,  # Amend tells the customer itself
                 staff_note=_note(request),
             ),

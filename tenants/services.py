@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tenants.access import StoreAccess, forget_host
+from tenants.access import AgencyAccess, StoreAccess, forget_host
 from tenants.errors import Conflict, DomainError, NotFound, PermissionDenied
 from tenants.models import (
     Agency,
@@ -395,3 +395,72 @@ def provision_customer_user(*, store: Store, email: str) -> User | None:
         user=customer.user, email__iexact=customer.email, defaults={"email": customer.email, "primary": True}
     )
     return customer.user
+
+
+def _require_agency_manager(access: AgencyAccess) -> None:
+    if not access.can_manage:
+        raise PermissionDenied("Only the agency's owners and admins manage its team.")
+
+
+@transaction.atomic
+def add_agency_member(*, access: AgencyAccess, email: str, role: str) -> AgencyMembership:
+    """Add someone to the agency's team by email; they sign in with a code sent to that address."""
+    _require_agency_manager(access)
+    if role not in AgencyRole.values:
+        raise DomainError("Choose a role.", code="invalid", field="role")
+    if role == AgencyRole.OWNER and access.role != AgencyRole.OWNER:
+        raise PermissionDenied("Only owners make owners.")
+    email = email.strip().lower()
+    user = User.objects.filter(email__iexact=email).first() or User.objects.create_user(email, None)
+    EmailAddress.objects.get_or_create(
+        user=user, email__iexact=email, defaults={"email": email, "primary": True}
+    )
+    membership, created = AgencyMembership.objects.get_or_create(
+        agency=access.agency, user=user, defaults={"role": role}
+    )
+    if not created:
+        raise Conflict("That person is already on the team.", field="email")
+    return membership
+
+
+def _agency_owners_locked(agency: Agency) -> int:
+    return len(AgencyMembership.objects.select_for_update().filter(agency=agency, role=AgencyRole.OWNER))
+
+
+@transaction.atomic
+def change_agency_member_role(*, access: AgencyAccess, membership_id: int, role: str) -> AgencyMembership:
+    _require_agency_manager(access)
+    if role not in AgencyRole.values:
+        raise DomainError("Choose a role.", code="invalid", field="role")
+    membership = (
+        AgencyMembership.objects.select_for_update().filter(agency=access.agency, pk=membership_id).first()
+    )
+    if membership is None:
+        raise NotFound("No such team member.")
+    if AgencyRole.OWNER in (role, membership.role) and access.role != AgencyRole.OWNER:
+        raise PermissionDenied("Only owners change owners.")
+    if (
+        membership.role == AgencyRole.OWNER
+        and role != AgencyRole.OWNER
+        and _agency_owners_locked(access.agency) <= 1
+    ):
+        raise Conflict("An agency needs at least one owner. Make someone else an owner first.")
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def remove_agency_member(*, access: AgencyAccess, membership_id: int) -> None:
+    _require_agency_manager(access)
+    membership = (
+        AgencyMembership.objects.select_for_update().filter(agency=access.agency, pk=membership_id).first()
+    )
+    if membership is None:
+        raise NotFound("No such team member.")
+    if membership.role == AgencyRole.OWNER:
+        if access.role != AgencyRole.OWNER:
+            raise PermissionDenied("Only owners remove owners.")
+        if _agency_owners_locked(access.agency) <= 1:
+            raise Conflict("An agency needs at least one owner. Make someone else an owner first.")
+    membership.delete()

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from tenants.access import stores_for_staff
-from tenants.models import AgencyMembership, Store
+from tenants.models import AgencyMembership, Membership, Store
 
 SIGNIN_STORE_SESSION_KEY = "signin_store_id"
 
@@ -23,14 +23,15 @@ def signin_store(request: HttpRequest) -> Store | None:
 class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         user = request.user
+        agency = AgencyMembership.objects.filter(user=user).select_related("agency").first()
+        if agency and not Membership.objects.dangerously_unscoped().filter(user=user).exists():
+            # Agency staff start in their workspace, which spans every store that grants them access.
+            return reverse("agency:overview", kwargs={"agency_slug": agency.agency.slug})
         stores = stores_for_staff(user)
         if len(stores) == 1:
             return reverse("merchant:dashboard", kwargs={"store_slug": stores[0].slug})
         if stores:
             return reverse("merchant:stores")
-        agency = AgencyMembership.objects.filter(user=user).select_related("agency").first()
-        if agency:
-            return reverse("agency:overview", kwargs={"agency_slug": agency.agency.slug})
         return reverse("home")
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:

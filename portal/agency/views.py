@@ -1,18 +1,25 @@
-"""The agency workspace under /agency/<agency>/: the client stores that grant it access."""
+"""The agency workspace under /agency/<agency>/: client stores, the combined queue, the team."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
+from cancellations.agency_selectors import combined_queue, store_figures
+from tenants import services
 from tenants.access import AgencyAccess, access_agency
-from tenants.errors import NotFound
+from tenants.errors import DomainError, NotFound
 from tenants.models import AgencyMembership
+from tenants.roles import AgencyRole
 from tenants.selectors import granted_stores
 
 
@@ -20,6 +27,7 @@ class AgencyView(View):
     """Base of agency pages: only the agency's members get past dispatch; everyone else sees a 404."""
 
     access: AgencyAccess
+    nav = ""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
@@ -31,28 +39,95 @@ class AgencyView(View):
         return super().dispatch(request, *args, **kwargs)
 
     def render(
-        self, request: HttpRequest, template: str, context: dict[str, Any] | None = None
+        self, request: HttpRequest, template: str, context: dict[str, Any] | None = None, **kw: Any
     ) -> HttpResponse:
-        return render(
-            request, template, {"agency": self.access.agency, "agency_access": self.access, **(context or {})}
-        )
+        base = {"agency": self.access.agency, "agency_access": self.access, "nav": self.nav}
+        return render(request, template, {**base, **(context or {})}, **kw)
+
+    def redirect_here(self, name: str) -> HttpResponse:
+        return redirect(name, agency_slug=self.access.agency.slug)
 
 
 class OverviewView(AgencyView):
+    nav = "overview"
+
     def get(self, request: HttpRequest) -> HttpResponse:
-        return self.render(
-            request, "agency/overview.html", {"stores": granted_stores(agency=self.access.agency)}
-        )
+        figures = store_figures(stores=granted_stores(agency=self.access.agency))
+        totals = {
+            "waiting": sum(f.waiting for f in figures),
+            "late": sum(f.late for f in figures),
+            "failed": sum(f.failed for f in figures),
+        }
+        return self.render(request, "agency/overview.html", {"figures": figures, "totals": totals})
+
+
+class CombinedQueueView(AgencyView):
+    nav = "queue"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        stores = [store for store, _role in granted_stores(agency=self.access.agency)]
+        chosen = request.GET.get("store", "")
+        page = combined_queue(stores=stores, store_slug=chosen, cursor=request.GET.get("cursor"))
+        return self.render(request, "agency/queue.html", {"page": page, "stores": stores, "chosen": chosen})
+
+
+class MemberForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("Email"))
+    role = forms.ChoiceField(
+        label=gettext_lazy("Role"), choices=AgencyRole.choices, initial=AgencyRole.MEMBER
+    )
 
 
 class TeamView(AgencyView):
-    def get(self, request: HttpRequest) -> HttpResponse:
+    nav = "team"
+
+    def _page(self, request: HttpRequest, form: MemberForm, status: int = 200) -> HttpResponse:
         members = (
             AgencyMembership.objects.filter(agency=self.access.agency)
             .select_related("user")
             .order_by("user__email")
         )
-        return self.render(request, "agency/team.html", {"members": members})
+        context = {"members": members, "form": form, "roles": AgencyRole.choices}
+        return self.render(request, "agency/team.html", context, status=status)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._page(request, MemberForm())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = MemberForm(request.POST)
+        if form.is_valid():
+            try:
+                services.add_agency_member(
+                    access=self.access, email=form.cleaned_data["email"], role=form.cleaned_data["role"]
+                )
+            except DomainError as error:
+                if error.code == "permission_denied":
+                    return self._page(request, form, status=403)
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(
+                    request, _("Added to the team. They sign in with a code sent to their email.")
+                )
+                return self.redirect_here("agency:team")
+        return self._page(request, form, status=400)
+
+
+class MemberChangeView(AgencyView):
+    def post(self, request: HttpRequest, membership_id: int) -> HttpResponse:
+        try:
+            if request.POST.get("remove"):
+                services.remove_agency_member(access=self.access, membership_id=membership_id)
+                messages.success(request, _("Removed from the team."))
+            else:
+                services.change_agency_member_role(
+                    access=self.access, membership_id=membership_id, role=request.POST.get("role", "")
+                )
+                messages.success(request, _("Role changed."))
+        except NotFound:
+            raise Http404 from None
+        except DomainError as error:
+            messages.error(request, error.message)
+        return self.redirect_here("agency:team")
 
 
 @login_required

@@ -62,3 +62,11 @@ def status_label(status: str) -> str:
         return str(RequestStatus(status).label)
     except ValueError:
         return status
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """0.1234 -> "12.3 %" in the active locale."""
+    if value is None:
+        return ""
+    return f"{number_format(Decimal(value * 100), decimal_pos=1)} %"
