@@ -43,6 +43,7 @@ messages: install
 
 bench: install
 	$(PY) scripts/with_db.py $(PY) -m tests.bench.webhook_throughput $(BENCH_ARGS)
+	$(PY) scripts/with_db.py $(PY) -m tests.bench.insights $(INSIGHTS_BENCH_ARGS)
 
 clean:
 	-$(PY) scripts/embedded_db.py stop

@@ -155,3 +155,28 @@ def run_rules_task(store_id: int, order_id: int, trigger: str, event_key: str) -
     if store is None:
         return 0
     return run_rules_for_order(store=store, order_id=order_id, trigger=trigger, event_key=event_key)
+
+
+# --- insights ------------------------------------------------------------------------------------------
+
+
+@shared_task
+def refresh_insights_task(store_id: int, full: bool = False) -> None:
+    """Bring a store's Insights rollups up to yesterday; safe to repeat (days are recomputed, not added)."""
+    from cancellations.insights.rollups import refresh_rollups
+
+    store = _store(store_id)
+    if store is None:
+        return
+    refresh_rollups(store=store, full=full)
+
+
+@shared_task
+def refresh_due_insights_task() -> int:
+    """Send each store whose Insights rollups are due for a refresh to a worker (run by beat)."""
+    from cancellations.insights.rollups import stores_due_for_refresh
+
+    store_ids = stores_due_for_refresh()
+    for store_id in store_ids:
+        refresh_insights_task.delay(store_id)
+    return len(store_ids)

@@ -2,6 +2,14 @@
 
 from cancellations.models.catalogue import Product, Variant
 from cancellations.models.effects import InventoryAdjustment, PlatformEffect, Refund, RefundMethod
+from cancellations.models.insights import (
+    DailyBreakdown,
+    DailyRequestStats,
+    DailyStoreStats,
+    InsightDimension,
+    InsightsRollup,
+    RetentionOutcome,
+)
 from cancellations.models.notifications import (
     Notification,
     StaffNotificationSetting,
@@ -32,9 +40,14 @@ __all__ = [
     "ActorKind",
     "AutomationRule",
     "ComplianceRequest",
+    "DailyBreakdown",
+    "DailyRequestStats",
+    "DailyStoreStats",
     "FinancialStatus",
     "FreightForwarderAddress",
     "FulfillmentStatus",
+    "InsightDimension",
+    "InsightsRollup",
     "InventoryAdjustment",
     "LineItem",
     "Notification",
@@ -52,6 +65,7 @@ __all__ = [
     "RequestNote",
     "RequestStatus",
     "Resolution",
+    "RetentionOutcome",
     "RiskLevel",
     "RuleMatch",
     "RuleMatchMode",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.merchant import policy_views, rules_views, views
+from portal.merchant import insights_views, policy_views, rules_views, views
 
 app_name = "merchant"
 
@@ -70,5 +70,15 @@ urlpatterns = [
         "<slug:store_slug>/rules/<int:rule_id>/matches/",
         rules_views.RuleMatchesView.as_view(),
         name="rule_matches",
+    ),
+]
+
+# Insights: figures for a period compared with the one before, and a CSV export of each chart.
+urlpatterns += [
+    path("<slug:store_slug>/insights/", insights_views.InsightsView.as_view(), name="insights"),
+    path(
+        "<slug:store_slug>/insights/<str:chart>.csv",
+        insights_views.InsightsCsvView.as_view(),
+        name="insights_csv",
     ),
 ]

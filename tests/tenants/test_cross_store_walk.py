@@ -124,6 +124,7 @@ def world(store_a, store_b):
         "grant_id": grant_b.pk,
         "rule_id": rule_b.pk,
         "version": 1,
+        "chart": "cancellation_rate",
         "agency_slug": agency_b.slug,
         # Credentials an outsider could hold: A's own links, replayed against store B.
         "customer:order_link/token": make_order_link_token(order_a),
