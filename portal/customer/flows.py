@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cancellations.actors import Actor
+from cancellations.insights import record_retention_kept
 from cancellations.models import OrderRequest, RequestKind, RequestStatus, Variant
 from cancellations.policy import Outcome, RetentionKind, refund_summary
 from cancellations.policy.validation import reason_errors
@@ -126,6 +127,10 @@ class CancelView(_SubmitMixin):
         if step == "reason" and offer:
             return self._page(request, "offer", **kept)
         if step == "offer" and request.POST.get("keep") == "1":
+            record_retention_kept(
+                store=self.store, order=self.order, offer_kind=policy.retention.kind,
+                discount_code=policy.retention.discount_code,
+            )
             return self._page(request, "kept", **kept)
         decision = preview_action(store=self.store, order=self.order, kind="cancel", reason_code=code or None)
         choice = request.POST.get("refund_method") or None

@@ -90,6 +90,10 @@ def test_the_retention_offer_comes_before_the_summary_and_keeping_the_order_canc
     )
     assert "STAY10" in kept.content.decode()
     assert not OrderRequest.objects.for_store(store_a).exists()
+    from cancellations.models import RetentionOutcome
+
+    kept_order = RetentionOutcome.objects.for_store(store_a).get()
+    assert (kept_order.order_id, kept_order.discount_code) == (ann_order.pk, "STAY10")
     summary = signed_in.post(_url(ann_order), {"step": "offer", "reason": "changed_mind", "submit_key": "k"})
     assert "You get back" in summary.content.decode()
     signed_in.post(
