@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -311,24 +312,34 @@ def _deliver(notification: Notification) -> None:
 
 
 def sweep_notifications(*, now: datetime | None = None, limit: int = 500) -> int:
-    """Send notifications still pending well after they were written (their task was lost)."""
+    """Send notifications still pending well after they were written (their task was lost).
+
+    Each one sent is leased in the shared cache for REQUEST_EXECUTION_LEASE_SECONDS, so a backlog (or a
+    Slack outage its own retries are riding out) is not sent again by every sweep.
+    """
     from cancellations.tasks import send_notification_task
 
     now = now or timezone.now()
     overdue = now - timedelta(seconds=float(settings.REQUEST_SWEEP_GRACE_SECONDS))
+    lease = max(int(float(settings.REQUEST_EXECUTION_LEASE_SECONDS)), 1)
     rows = list(
         Notification.objects.dangerously_unscoped()
         .filter(status=Notification.Status.PENDING, created_at__lt=overdue)
         .order_by("created_at")
         .values_list("store_id", "pk")[:limit]
     )
+    sent = 0
     for store_id, notification_id in rows:
+        if not cache.add(f"notification-swept:{notification_id}", 1, timeout=lease):
+            continue
         try:
             send_notification_task.delay(store_id, notification_id)
         except Exception:
+            cache.delete(f"notification-swept:{notification_id}")
             logger.warning("could not enqueue notification %s; the next sweep will", notification_id)
-            return 0
-    return len(rows)
+            break
+        sent += 1
+    return sent
 
 
 # --- digests -------------------------------------------------------------------------------------

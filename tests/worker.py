@@ -61,6 +61,7 @@ class Worker:
     def __exit__(self, *exc: object) -> None:
         try:
             self.stop()
+            self.purge()
         finally:
             assert self._previous is not None
             celery_app.conf.CELERY_TASK_DEFAULT_QUEUE, celery_app.conf.task_always_eager = self._previous
@@ -105,6 +106,11 @@ class Worker:
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=20)
         self.kills += 1
+
+    def purge(self) -> None:
+        """Drop what is left on the queue, so a shared broker does not collect finished tests' tasks."""
+        with celery_app.connection_for_write() as connection:
+            connection.default_channel.queue_purge(self.queue)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
