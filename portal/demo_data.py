@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from allauth.account.models import EmailAddress
 
+from cancellations.actors import Actor
 from cancellations.demo_orders import seed_demo_catalogue_and_orders
-from cancellations.models import FinancialStatus, FulfillmentStatus, Order
+from cancellations.models import FinancialStatus, FulfillmentStatus, Order, OrderRequest, RequestKind
+from cancellations.policy import DEFAULT_POLICY, RetentionKind, RetentionOffer, WithdrawalSettings
+from cancellations.policy_services import current_policy, save_policy
+from cancellations.request_services import submit_request
 from tenants.models import Agency, AgencyGrant, AgencyMembership, Membership, Store, StoreCustomer, User
 from tenants.roles import AgencyRole, Role
 
@@ -77,10 +83,12 @@ def seed_demo(*, orders_per_store: int = 300) -> dict[str, Any]:
             Membership.objects.for_store(store).get_or_create(store=store, user=user, defaults={"role": role})
             logins.append({"role": f"{store.name}: {role}", "email": email, "password": DEMO_PASSWORD})
         customer_email = CUSTOMERS[store.slug]
+        _seed_policy(store, owner_email=f"owner@{store.slug}.test")
         logins.append(
             {"role": f"{store.name}: customer (/s/{store.slug}/)", "email": customer_email, "password": ""}
         )
         _seed_orders(store, customer_email, orders_per_store)
+        _seed_requests(store)
 
     # The agency works in the English store only.
     english = stores[1]
@@ -102,6 +110,58 @@ def seed_demo(*, orders_per_store: int = 300) -> dict[str, Any]:
             "Staff sign in at /accounts/login/ with the password shown.",
         ],
     }
+
+
+def _seed_policy(store: Store, *, owner_email: str) -> None:
+    """A policy that shows every path: some requests go through at once, bigger ones wait for review."""
+    _policy, version = current_policy(store=store)
+    if version:
+        return
+    swedish = store.locale == "sv"
+    approval = replace(DEFAULT_POLICY.cancel.approval, over_value=Decimal("650.00"))
+    items = replace(DEFAULT_POLICY.cancel, approval=replace(DEFAULT_POLICY.cancel.approval, always=True))
+    policy = replace(
+        DEFAULT_POLICY,
+        cancel=replace(DEFAULT_POLICY.cancel, approval=approval),
+        edit_quantity=items,
+        swap_variant=items,
+        remove_line=items,
+        retention=RetentionOffer(
+            kind=RetentionKind.DISCOUNT_CODE,
+            discount_code="STANNA10" if swedish else "STAY10",
+            messages={
+                "en": "Keep your order and get 10% off your next one.",
+                "sv": "Behåll din beställning och få 10 % rabatt på nästa.",
+            },
+        ),
+        withdrawal=WithdrawalSettings(enabled=True, period_days=14),
+    )
+    save_policy(store=store, actor=User.objects.get(email=owner_email), policy=policy)
+
+
+def _seed_requests(store: Store, count: int = 8) -> None:
+    """Requests waiting in the queue (and a few already carried out), made the way customers make them."""
+    if OrderRequest.objects.for_store(store).exists():
+        return
+    open_orders = (
+        Order.objects.for_store(store)
+        .filter(
+            cancelled_at__isnull=True,
+            fulfillment_status=FulfillmentStatus.UNFULFILLED,
+            financial_status=FinancialStatus.PAID,
+        )
+        .exclude(email__in=CUSTOMERS.values())
+        .order_by("-total")[:count]
+    )
+    for order in open_orders:
+        submit_request(
+            store=store,
+            order=order,
+            actor=Actor.customer(order.email),
+            kind=RequestKind.CANCEL,
+            idempotency_key=f"demo-{store.slug}-{order.pk}",
+            reason_code="changed_mind",
+        )
 
 
 def _seed_orders(store: Store, customer_email: str, count: int) -> None:
