@@ -180,3 +180,25 @@ def refresh_due_insights_task() -> int:
     for store_id in store_ids:
         refresh_insights_task.delay(store_id)
     return len(store_ids)
+
+
+# --- outgoing webhooks to a store's own endpoints ------------------------------------------------
+
+
+@shared_task
+def deliver_outgoing_webhook_task(store_id: int, webhook_id: int) -> str:
+    """Try to send one owed webhook; retries are scheduled by the service, not by Celery."""
+    from cancellations.outgoing_webhooks import SKIPPED, deliver_webhook
+
+    store = _store(store_id)
+    if store is None:
+        return SKIPPED
+    return deliver_webhook(store=store, webhook_id=webhook_id)
+
+
+@shared_task
+def sweep_outgoing_webhooks_task() -> int:
+    """Send webhooks whose retry is overdue to a worker again (run by beat)."""
+    from cancellations.outgoing_webhooks import sweep_outgoing_webhooks
+
+    return sweep_outgoing_webhooks()

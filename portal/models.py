@@ -1,6 +1,9 @@
-"""Models of the portal itself: development mail and the task round-trip probe."""
+"""Models of the portal itself: development mail, the task round-trip probe, API idempotency keys."""
 
 from django.db import models
+from django.utils import timezone
+
+from tenants.scoping import TenantModel
 
 
 class DevEmail(models.Model):
@@ -29,3 +32,27 @@ class TaskHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class IdempotencyRecord(TenantModel):
+    """The first answer to an API POST sent with an `Idempotency-Key`, replayed for the same key.
+
+    Keys belong to one caller (a token or a person) in one store. `status_code` is empty while the
+    first request is still being answered; a second request with the key then gets a conflict.
+    """
+
+    actor = models.CharField(max_length=40, help_text="token:<id> or user:<id>")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["store", "actor", "key"], name="idempotency_store_actor_key")
+        ]
+        indexes = [models.Index(fields=["store", "created_at"], name="idempotency_store_created")]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.key}"

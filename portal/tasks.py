@@ -12,3 +12,11 @@ from portal.models import TaskHeartbeat
 def mark_heartbeat_task(heartbeat_id: int) -> None:
     """Mark a heartbeat as run; a no-op when it is already marked (tasks may be delivered twice)."""
     TaskHeartbeat.objects.filter(pk=heartbeat_id, ran_at__isnull=True).update(ran_at=timezone.now())
+
+
+@shared_task
+def purge_idempotency_keys_task() -> int:
+    """Forget API Idempotency-Keys older than API_IDEMPOTENCY_TTL_HOURS (run by beat)."""
+    from portal.api.idempotency import purge_idempotency_records
+
+    return purge_idempotency_records()

@@ -18,6 +18,7 @@ urlpatterns = [
     path("app/<slug:store_slug>/join/<str:token>/", join_store, name="join_store"),
     path("agency/", include("portal.agency.urls")),
     path("api/v1/", include("portal.api.urls")),
+    path("api/", include("portal.api.docs_urls")),
     path("signup/store/", account_views.store_signup, name="store_signup"),
     path("signup/agency/", account_views.agency_signup, name="agency_signup"),
     path("", include("portal.integrations.urls")),

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -404,3 +405,66 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.email}"
+
+
+class ApiToken(models.Model):
+    """A credential for the REST API, held by one store or by one agency (never both).
+
+    A store token reaches its store with the scopes chosen for it; an agency token reaches the
+    stores that hold an active grant to the agency, with the token's scopes cut down to the grant's
+    role. Only a SHA-256 hash of the secret is kept: the full token is shown once, when it is made.
+    The token is found by its prefix before any store is known, so this is a routing table (like
+    StoreDomain), not one distributed by store.
+    """
+
+    store = models.ForeignKey(
+        Store, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
+    name = models.CharField(_("name"), max_length=100)
+    # Shown in lists and logs so people can tell tokens apart; the secret after it never is.
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    scopes = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", db_index=False
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(store__isnull=False) & Q(agency__isnull=True))
+                | (Q(store__isnull=True) & Q(agency__isnull=False)),
+                name="api_token_store_or_agency",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["store", "-created_at"], name="api_token_store_created"),
+            models.Index(fields=["agency", "-created_at"], name="api_token_agency_created"),
+        ]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (amd_{self.prefix}_…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def display(self) -> str:
+        """How the token is shown after it was made: its prefix, never its secret."""
+        return f"amd_{self.prefix}_…"

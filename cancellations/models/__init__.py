@@ -16,6 +16,12 @@ from cancellations.models.notifications import (
     StoreNotificationSettings,
 )
 from cancellations.models.orders import FinancialStatus, FulfillmentStatus, LineItem, Order, RiskLevel
+from cancellations.models.outgoing import (
+    OutgoingWebhook,
+    WebhookDeliveryAttempt,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from cancellations.models.platforms import ComplianceRequest, OAuthState, PlatformConnection, WebhookDelivery
 from cancellations.models.policy import StorePolicyVersion
 from cancellations.models.requests import (
@@ -54,6 +60,7 @@ __all__ = [
     "OAuthState",
     "Order",
     "OrderRequest",
+    "OutgoingWebhook",
     "PlatformConnection",
     "PlatformEffect",
     "Product",
@@ -75,4 +82,7 @@ __all__ = [
     "StorePolicyVersion",
     "Variant",
     "WebhookDelivery",
+    "WebhookDeliveryAttempt",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.merchant import insights_views, policy_views, rules_views, views
+from portal.merchant import insights_views, integration_urls, policy_views, rules_views, views
 
 app_name = "merchant"
 
@@ -82,3 +82,6 @@ urlpatterns += [
         name="insights_csv",
     ),
 ]
+
+# API tokens and webhook endpoints (portal/merchant/integration_urls.py).
+urlpatterns += integration_urls.urlpatterns

@@ -16,12 +16,32 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cancellations.access import make_order_link_token
-from cancellations.models import LineItem, Order, Product, Variant
+from cancellations.models import (
+    LineItem,
+    Order,
+    OrderRequest,
+    OutgoingWebhook,
+    Product,
+    RequestKind,
+    RequestStatus,
+    Variant,
+    WebhookEndpoint,
+)
+from cancellations.outgoing_webhooks import create_endpoint
 from cancellations.rules.services import create_rule
 from tenants import services
 from tenants.access import staff_access
-from tenants.models import AgencyGrant, Membership, StaffInvitation, Store, StoreCustomer, StoreDomain
+from tenants.models import (
+    AgencyGrant,
+    ApiToken,
+    Membership,
+    StaffInvitation,
+    Store,
+    StoreCustomer,
+    StoreDomain,
+)
 from tenants.roles import Role
+from tenants.tokens import API_SCOPES, create_agency_token, create_store_token
 from tests.factories import (
     grant,
     make_agency,
@@ -43,7 +63,12 @@ ACTORS = [
     "owner_a",
     "agency_granted_a",
     "agency_revoked_a",
+    # API tokens: store A's own, an agency's granted A, and an agency's whose grant A revoked.
+    "token_a",
+    "agency_token_a",
+    "agency_token_revoked_a",
 ]
+TOKEN_ACTORS = {"token_a", "agency_token_a", "agency_token_revoked_a"}
 # Pages of a store's public customer portal: anyone may open them, so they may name the store
 # (never its orders or people).
 PUBLIC_STORE_PAGES = {
@@ -85,11 +110,16 @@ def world(store_a, store_b):
     old_agency = make_agency("former-agency", name="Former Agency")
     people["agency_revoked_a"] = make_agency_member(old_agency)
     grant(store_a, old_agency, Role.ADMIN, revoked=True)
+    people["agency_token_a"] = create_agency_token(agency=agency, name="Helpful", scopes=API_SCOPES).secret
+    people["agency_token_revoked_a"] = create_agency_token(
+        agency=old_agency, name="Former", scopes=API_SCOPES
+    ).secret
     customer = make_user("ann@example.com")
     EmailAddress.objects.create(user=customer, email=customer.email, verified=True, primary=True)
     people["customer_a"] = customer
     order_a = make_order(store_a, email="ann@example.com")
     owner_a_access = staff_access(user=people["owner_a"], store=store_a)
+    people["token_a"] = create_store_token(access=owner_a_access, name="Alpha", scopes=API_SCOPES).secret
     _, invite_token_a = services.invite_staff(
         access=owner_a_access, email="new@alpha.example", role=Role.AGENT
     )
@@ -106,6 +136,19 @@ def world(store_a, store_b):
     )
     StoreDomain.objects.create(store=store_b, host="orders.bravo.example")
     StoreCustomer.objects.create(store=store_b, email="bravo.only@example.net")
+    token_b = create_store_token(access=owner_b_access, name="Bravo Secret Token", scopes=API_SCOPES).token
+    endpoint_b = create_endpoint(
+        store=store_b, actor=owner_b, url="https://hooks.bravo.example/amend", events=["request.created"]
+    )
+    request_b = OrderRequest.objects.create(
+        store=store_b,
+        order=order_b,
+        kind=RequestKind.CANCEL,
+        status=RequestStatus.PENDING_REVIEW,
+        requester_kind="customer",
+        requester_label="bravo.only@example.net",
+        idempotency_key="bravo-request-1",
+    )
     rule_b = create_rule(
         store=store_b,
         actor=owner_b,
@@ -122,7 +165,10 @@ def world(store_a, store_b):
         "membership_id": Membership.objects.for_store(store_b).get(user=owner_b).pk,
         "invitation_id": invitation_b.pk,
         "grant_id": grant_b.pk,
+        "token_id": token_b.pk,
+        "endpoint_id": endpoint_b.pk,
         "rule_id": rule_b.pk,
+        "request_id": request_b.pk,
         "version": 1,
         "chart": "cancellation_rate",
         "agency_slug": agency_b.slug,
@@ -144,6 +190,8 @@ def world(store_a, store_b):
         "partner@bravo-partners.example",
         "hire@bravo.example",
         "orders.bravo.example",
+        "Bravo Secret Token",
+        "hooks.bravo.example",
         "Bravo Secret Rule",
     ]
     return {"people": people, "values": values, "secrets": secrets, "store_a": store_a, "store_b": store_b}
@@ -153,6 +201,9 @@ def _snapshot(store: Store) -> str:
     """Everything stored about a store, serialised, to compare before and after the walk."""
     rows = [Store.objects.filter(pk=store.pk), StoreDomain.objects.filter(store=store)]
     for model in (Order, LineItem, Product, Variant, Membership, AgencyGrant, StaffInvitation, StoreCustomer):
+        rows.append(model.objects.for_store(store).order_by("pk"))
+    rows.append(ApiToken.objects.filter(store=store).order_by("pk"))
+    for model in (WebhookEndpoint, OutgoingWebhook):
         rows.append(model.objects.for_store(store).order_by("pk"))
     return json.dumps(
         [json.loads(serializers.serialize("json", queryset)) for queryset in rows], sort_keys=True
@@ -172,15 +223,27 @@ def _is_sign_in_redirect(response) -> bool:
     return response.status_code in (301, 302) and response["Location"].startswith(SIGN_IN_PATHS)
 
 
-B_OBJECTS = ("order_id", "membership_id", "invitation_id", "grant_id", "rule_id")
+B_OBJECTS = (
+    "order_id",
+    "membership_id",
+    "invitation_id",
+    "grant_id",
+    "token_id",
+    "endpoint_id",
+    "request_id",
+    "rule_id",
+)
 
 
 @pytest.mark.parametrize("through", ["store_b", "store_a"])
 @pytest.mark.parametrize("actor", ACTORS)
 def test_nothing_of_store_b_is_shown_or_changed_to_anyone_outside_it(world, actor, through):
     """`through` store_b: B's own URLs. store_a: URLs of A (which the actor may reach) naming B's objects."""
-    client = Client()
-    if actor != "anonymous":
+    if actor in TOKEN_ACTORS:
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {world['people'][actor]}")
+    else:
+        client = Client()
+    if actor not in TOKEN_ACTORS and actor != "anonymous":
         client.force_login(world["people"][actor])
     before = _snapshot(world["store_b"])
     values = dict(world["values"])
@@ -227,6 +290,10 @@ def test_the_walk_covers_every_store_scoped_view(world):
         "merchant:agencies",
         "customer:order",
         "api:order",
+        "api:request_approve",
+        "api:policy",
+        "merchant:tokens",
+        "merchant:webhook_test",
         "agency:overview",
         "join_store",
     } <= names

@@ -5,12 +5,16 @@ from django.apps import apps
 from django.db import connection
 from django.db.models import ForeignKey
 
-from tenants.models import Store, StoreDomain
+from tenants.models import ApiToken, Store, StoreDomain
 from tenants.scoping import TenantModel
 
 # Tables that point at a store but are looked up before any store is known (routing), kept whole on
 # every node as reference tables. Each entry needs a reason; nothing else may point at Store.
-ROUTING_TABLES = {StoreDomain: "a request's host name finds its store"}
+ROUTING_TABLES = {
+    StoreDomain: "a request's host name finds its store",
+    # Found by its prefix before any store is known; a token may belong to an agency, not a store.
+    ApiToken: "an API token's prefix finds the token, and so its store or agency",
+}
 
 
 def _tenant_models():
