@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -292,3 +294,22 @@ def test_unknown_events_and_no_events_are_refused(store_a, receiver):
         with pytest.raises(hooks.EndpointInvalid) as error:
             hooks.create_endpoint(store=store_a, actor=None, url=receiver.url, events=events)
         assert error.value.field == "events"
+
+
+def test_the_readme_s_verification_example_accepts_a_real_delivery(
+    store_a, receiver, django_capture_on_commit_callbacks
+):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    example = re.search(r"```python\n(import hashlib\n.*?)```", readme, re.S).group(1)
+    namespace: dict = {}
+    exec(compile(example, "README.md", "exec"), namespace)  # noqa: S102 - our own documentation
+    endpoint = _endpoint(store_a, receiver.url)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        hooks.send_test_webhook(store=store_a, endpoint_id=endpoint.pk)
+
+    hit = receiver.received[0]
+    timestamp, signature = hit.headers["X-Amend-Timestamp"], hit.headers["X-Amend-Signature"]
+    assert namespace["verify"](endpoint.secret, hit.body, timestamp, signature)
+    assert not namespace["verify"](endpoint.secret, hit.body + b" ", timestamp, signature)
+    assert not namespace["verify"]("whsec_other", hit.body, timestamp, signature)
