@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cancellations.models import OrderRequest, RequestEvent
@@ -189,3 +191,17 @@ def test_an_agency_token_decides_with_its_grant_and_is_named_as_itself(store_a):
 
     assert response.status_code == 200
     assert response.json()["decided_by_label"].startswith("Agency integration (token ")
+
+
+def test_the_request_list_takes_the_same_number_of_queries_for_more_requests(api_a, store_a):
+    pending_request(store_a)
+    api_a.get(_requests(store_a))  # warm: the token's last_used_at is written at most once a minute
+    with CaptureQueriesContext(connection) as few:
+        api_a.get(_requests(store_a))
+    for _ in range(4):
+        pending_request(store_a)
+    with CaptureQueriesContext(connection) as more:
+        response = api_a.get(_requests(store_a))
+
+    assert len(response.json()["results"]) == 5
+    assert len(more) == len(few)
