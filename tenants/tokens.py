@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -234,15 +235,15 @@ def access_store_for_token(*, token: ApiToken, slug: str, scope: str | None) -> 
     return access
 
 
-def stores_for_token(token: ApiToken) -> list[Store]:
+def stores_for_token(token: ApiToken) -> QuerySet[Store]:
     """Every store the token reaches now."""
     if token.revoked_at is not None:
-        return []
+        return Store.objects.none()
     if token.store_id is not None:
-        return list(Store.objects.filter(pk=token.store_id))
+        return Store.objects.filter(pk=token.store_id)
     granted = (
         AgencyGrant.objects.dangerously_unscoped()
         .filter(agency_id=token.agency_id, revoked_at__isnull=True)
         .values("store_id")
     )
-    return list(Store.objects.filter(pk__in=granted).order_by("name"))
+    return Store.objects.filter(pk__in=granted)

@@ -20,7 +20,7 @@ from cancellations.policy_services import current_policy, save_policy
 from portal.api.auth import request_token
 from portal.api.base import StoreScopedAPIView
 from portal.api.errors import error_body
-from portal.api.pagination import PAGE_PARAMETERS, paginate
+from portal.api.pagination import PAGE_PARAMETERS, ApiCursorPagination, paginate
 from portal.api.serializers import (
     OrderFilterSerializer,
     OrderSerializer,
@@ -30,6 +30,7 @@ from portal.api.serializers import (
     page_of,
 )
 from tenants.access import staff_access, stores_for_staff
+from tenants.models import Store
 from tenants.roles import Scope
 from tenants.tokens import TokenAccess, stores_for_token, token_access
 
@@ -42,18 +43,26 @@ def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
 class StoreListView(APIView):
     """The stores the caller reaches: a store token's own store, an agency's granted stores, or staff's."""
 
-    @extend_schema(operation_id="stores_list", responses={200: page_of(StoreSerializer)}, tags=["stores"])
+    @extend_schema(
+        operation_id="stores_list",
+        parameters=PAGE_PARAMETERS,
+        responses={200: page_of(StoreSerializer)},
+        tags=["stores"],
+    )
     def get(self, request: Request) -> Response:
         token = request_token(request)
         if token is not None:
             stores = stores_for_token(token)
-            access: dict[int, Any] = {store.pk: token_access(token=token, store=store) for store in stores}
         else:
-            stores = stores_for_staff(request.user)
-            access = {store.pk: staff_access(user=request.user, store=store) for store in stores}
-        # A caller reaches a handful of stores, so one page holds them all.
-        data = StoreSerializer(stores, many=True, context={"access": access}).data
-        return Response({"next": None, "previous": None, "results": data})
+            stores = Store.objects.filter(pk__in=[store.pk for store in stores_for_staff(request.user)])
+        paginator = ApiCursorPagination(("name", "id"))
+        page = paginator.paginate_queryset(stores, request, view=self)
+        if token is not None:
+            access: dict[int, Any] = {store.pk: token_access(token=token, store=store) for store in page}
+        else:
+            access = {store.pk: staff_access(user=request.user, store=store) for store in page}
+        data = StoreSerializer(page, many=True, context={"access": access}).data
+        return paginator.get_paginated_response(data)
 
 
 class StoreDetailView(StoreScopedAPIView):

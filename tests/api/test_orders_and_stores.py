@@ -9,7 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.factories import make_order
+from tenants.roles import Role
+from tests.api.conftest import TokenClient, agency_token
+from tests.factories import grant, make_agency, make_order, make_store
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +130,20 @@ def test_the_order_list_takes_the_same_number_of_queries_for_more_orders(api_a, 
         api_a.get(_orders(store_a))
 
     assert len(more) == len(few)
+
+
+def test_an_agency_walks_its_stores_page_by_page(store_a, store_b):
+    agency = make_agency()
+    stores = [store_a, store_b, make_store("charlie-shop", name="Charlie")]
+    for store in stores:
+        grant(store, agency, Role.VIEWER)
+    make_store("delta-shop", name="Delta")  # not granted
+    api = TokenClient(agency_token(agency))
+
+    first = api.get("/api/v1/stores/", {"page_size": 2}).json()
+    second = api.get(first["next"]).json()
+
+    names = [store["name"] for store in first["results"] + second["results"]]
+    assert names == ["Alpha Shop", "Bravo Butik", "Charlie"]
+    assert second["next"] is None
+    assert {store["role"] for store in first["results"]} == {"viewer"}
