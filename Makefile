@@ -13,7 +13,7 @@ help:
 	@echo "make lint     ruff check and format check"
 	@echo "make format   apply ruff's formatting and safe fixes"
 	@echo "make messages refresh and compile the translations"
-	@echo "make bench    webhook intake throughput under gunicorn (about a minute)"
+	@echo "make bench    webhook intake under gunicorn, then the queue page with 100,000 requests (a few minutes)"
 
 # Install exactly the pinned versions; redone whenever requirements.lock changes.
 $(STAMP): requirements.lock
@@ -43,6 +43,7 @@ messages: install
 
 bench: install
 	$(PY) scripts/with_db.py $(PY) -m tests.bench.webhook_throughput $(BENCH_ARGS)
+	$(PY) scripts/with_db.py $(PY) -m tests.bench.queue_page $(QUEUE_BENCH_ARGS)
 	$(PY) scripts/with_db.py $(PY) -m tests.bench.insights $(INSIGHTS_BENCH_ARGS)
 
 clean:

@@ -24,6 +24,7 @@ from cancellations.models.outgoing import (
 )
 from cancellations.models.platforms import ComplianceRequest, OAuthState, PlatformConnection, WebhookDelivery
 from cancellations.models.policy import StorePolicyVersion
+from cancellations.models.queue import QueueSettings
 from cancellations.models.requests import (
     ActorKind,
     OrderRequest,
@@ -64,6 +65,7 @@ __all__ = [
     "PlatformConnection",
     "PlatformEffect",
     "Product",
+    "QueueSettings",
     "Refund",
     "RefundMethod",
     "RequestChange",

@@ -172,6 +172,11 @@ class OrderRequest(TenantModel):
         ]
         indexes = [
             models.Index(fields=["store", "status", "-requested_at"], name="order_request_queue"),
+            # The support queue pages by keyset on (requested_at, id), within a status or across all.
+            models.Index(
+                fields=["store", "status", "requested_at", "id"], name="order_request_keyset_status"
+            ),
+            models.Index(fields=["store", "requested_at", "id"], name="order_request_keyset_all"),
             models.Index(fields=["store", "order", "-requested_at"], name="order_request_order"),
             models.Index(fields=["store", "assigned_to", "status"], name="order_request_assignee"),
             models.Index(

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from portal.merchant import insights_views, integration_urls, policy_views, rules_views, views
+from portal.merchant import (
+    audit_views,
+    insights_views,
+    integration_urls,
+    policy_views,
+    queue_views,
+    rules_views,
+    views,
+)
 
 app_name = "merchant"
 
@@ -32,7 +40,7 @@ urlpatterns = [
     path("<slug:store_slug>/settings/", views.SettingsView.as_view(), name="settings"),
     path("<slug:store_slug>/settings/logo/", views.LogoView.as_view(), name="logo"),
     path("<slug:store_slug>/settings/domains/", views.DomainView.as_view(), name="domains"),
-    path("<slug:store_slug>/audit/", views.AuditLogView.as_view(), name="audit"),
+    path("<slug:store_slug>/audit/", audit_views.AuditLogView.as_view(), name="audit"),
     path("<slug:store_slug>/policy/", policy_views.PolicyView.as_view(), name="policy"),
     path(
         "<slug:store_slug>/policy/versions/",
@@ -43,6 +51,43 @@ urlpatterns = [
         "<slug:store_slug>/policy/versions/<int:version>/",
         policy_views.PolicyVersionView.as_view(),
         name="policy_version",
+    ),
+    path("<slug:store_slug>/queue/", queue_views.QueueView.as_view(), name="queue"),
+    path("<slug:store_slug>/queue/bulk/", queue_views.BulkDecisionView.as_view(), name="queue_bulk"),
+    path(
+        "<slug:store_slug>/queue/response-target/",
+        queue_views.ResponseTargetView.as_view(),
+        name="queue_target",
+    ),
+    path(
+        "<slug:store_slug>/queue/<int:request_id>/",
+        queue_views.RequestDetailView.as_view(),
+        name="queue_request",
+    ),
+    path(
+        "<slug:store_slug>/queue/<int:request_id>/approve/",
+        queue_views.ApproveView.as_view(),
+        name="queue_approve",
+    ),
+    path(
+        "<slug:store_slug>/queue/<int:request_id>/reject/",
+        queue_views.RejectView.as_view(),
+        name="queue_reject",
+    ),
+    path(
+        "<slug:store_slug>/queue/<int:request_id>/assign/",
+        queue_views.AssignView.as_view(),
+        name="queue_assign",
+    ),
+    path(
+        "<slug:store_slug>/queue/<int:request_id>/notes/",
+        queue_views.NoteView.as_view(),
+        name="queue_note",
+    ),
+    path(
+        "<slug:store_slug>/queue/<int:request_id>/retry/",
+        queue_views.RetryView.as_view(),
+        name="queue_retry",
     ),
     path("<slug:store_slug>/rules/", rules_views.RuleListView.as_view(), name="rules"),
     path("<slug:store_slug>/rules/new/", rules_views.RuleCreateView.as_view(), name="rule_new"),

@@ -1,4 +1,4 @@
-"""Merchant pages under /app/<store>/: the dashboard, orders, team, agencies, settings and audit log."""
+"""Merchant pages under /app/<store>/: the dashboard, orders, team, agencies and settings."""
 
 from __future__ import annotations
 
@@ -295,17 +295,6 @@ class DomainView(SettingsPage):
                 messages.success(request, _("Domain added."))
                 return self.redirect_here("merchant:settings")
         return self.settings_page(request, domain_form=form, status=400)
-
-
-class AuditLogView(StoreStaffView):
-    required_scopes = {"GET": Scope.TEAM_MANAGE}
-    nav = "audit"
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        events = Paginator(selectors.store_audit_events(store=self.store), 100).get_page(
-            request.GET.get("page")
-        )
-        return self.render(request, "merchant/audit.html", {"page": events})
 
 
 def join_store(request: HttpRequest, store_slug: str, token: str) -> HttpResponse:
