@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import socket
@@ -10,6 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
+from django.core.management import call_command
 from django.utils import timezone
 
 from cancellations import outgoing_webhooks as hooks
@@ -313,3 +316,29 @@ def test_the_readme_s_verification_example_accepts_a_real_delivery(
     assert namespace["verify"](endpoint.secret, hit.body, timestamp, signature)
     assert not namespace["verify"](endpoint.secret, hit.body + b" ", timestamp, signature)
     assert not namespace["verify"]("whsec_other", hit.body, timestamp, signature)
+
+
+def test_secrets_survive_a_key_rotation(settings, store_a, receiver):
+    secret = _endpoint(store_a, receiver.url).secret
+    old_key = settings.FIELD_ENCRYPTION_KEYS[0]
+    new_key = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [new_key, old_key]
+
+    call_command("rotate_webhook_secrets", stdout=io.StringIO())
+    settings.FIELD_ENCRYPTION_KEYS = [new_key]
+
+    assert WebhookEndpoint.objects.for_store(store_a).get().secret == secret
+
+
+def test_an_unreadable_secret_is_logged_not_sent(
+    settings, store_a, receiver, django_capture_on_commit_callbacks
+):
+    endpoint = _endpoint(store_a, receiver.url)
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ping = hooks.send_test_webhook(store=store_a, endpoint_id=endpoint.pk)
+
+    assert receiver.received == []
+    attempt = WebhookDeliveryAttempt.objects.for_store(store_a).get(webhook=ping)
+    assert "FIELD_ENCRYPTION_KEYS" in attempt.error
