@@ -148,6 +148,7 @@ def _call_platform(store: Store, request: OrderRequest) -> tuple[str, str, dict[
     adapter = _adapter(store)
     if request.kind in (RequestKind.CANCEL, RequestKind.WITHDRAWAL):
         # Imported here: the rules package builds on this module.
+        from cancellations.request_services import execution_choice
         from cancellations.rules.requests import cancel_options_for
 
         by_rule = cancel_options_for(store=store, request=request)
@@ -157,7 +158,7 @@ def _call_platform(store: Store, request: OrderRequest) -> tuple[str, str, dict[
                 order.platform_id,
                 reason=by_rule.reason if by_rule else default_reason,
                 refund=_refund_method(request),
-                restock=by_rule.restock if by_rule else True,
+                restock=execution_choice(request, "restock", by_rule.restock if by_rule else True),
                 notify_customer=False,  # Amend tells the customer itself
                 staff_note=_note(request),
             ),

@@ -85,6 +85,9 @@ def _queue(request: OrderRequest, event: RequestEvent, channel: str, template: s
 def queue_customer_email(request: OrderRequest, event: RequestEvent, template: str) -> None:
     """Owe the customer an email about this event (nothing if the order has no email)."""
     assert template in CUSTOMER_TEMPLATES, template
+    # Staff may approve without telling the customer (they have been told some other way).
+    if template in ("approved", "completed") and (request.decision or {}).get("notify_customer") is False:
+        return
     if request.order.email:
         _queue(request, event, Notification.Channel.CUSTOMER_EMAIL, template, request.order.email)
 

@@ -576,10 +576,14 @@ def _refuse_decision(request: OrderRequest, to_status: str) -> None:
 
 
 def _decision_overrides(request: OrderRequest, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
-    """What staff changed on approval: the refund method, the fee or the amount refunded."""
+    """What staff changed on approval: refund method, fee, amount refunded, restocking, telling the customer.
+
+    Restocking and telling the customer are kept in the decision, where execution and notifications
+    read them (`execution_choice`).
+    """
     if not overrides:
         return {}
-    allowed = {"refund_method", "fee", "refund_amount"}
+    allowed = {"refund_method", "fee", "refund_amount", "restock", "notify_customer"}
     unknown = set(overrides) - allowed
     if unknown:
         raise InvalidRequest(
@@ -600,7 +604,16 @@ def _decision_overrides(request: OrderRequest, overrides: Mapping[str, Any] | No
             if amount < 0:
                 raise InvalidRequest("An amount cannot be negative.", code="override_invalid", field=name)
             changed[name] = amount
+    choices = {name: bool(overrides[name]) for name in ("restock", "notify_customer") if name in overrides}
+    if choices:
+        changed["decision"] = {**(request.decision or {}), **choices}
     return changed
+
+
+def execution_choice(request: OrderRequest, name: str, default: bool = True) -> bool:
+    """A staff choice made on approval ("restock", "notify_customer"); `default` when none was made."""
+    value = (request.decision or {}).get(name)
+    return default if value is None else bool(value)
 
 
 # --- decisions by staff, withdrawal by the customer --------------------------------------------
@@ -622,16 +635,19 @@ def approve_request(
                 return request
             _refuse_decision(request, S.APPROVED)
         changed = _decision_overrides(request, overrides)
-        before = {name: str(getattr(request, name)) for name in changed}
+        before = {name: str(getattr(request, name)) for name in changed if name != "decision"}
+        shown = {name: v for name, v in changed.items() if name != "decision"}
+        shown.update(
+            {k: v for k, v in changed.get("decision", {}).items() if k in ("restock", "notify_customer")}
+        )
+        before.update({k: str(execution_choice(request, k)) for k in shown if k not in before})
         event = _move(
             request,
             S.APPROVED,
             actor=actor,
             action="approved",
             now=now,
-            data={
-                "overrides": {name: {"before": before[name], "after": str(v)} for name, v in changed.items()}
-            }
+            data={"overrides": {name: {"before": before[name], "after": str(v)} for name, v in shown.items()}}
             if changed
             else None,
             resolution=Resolution.APPROVED,

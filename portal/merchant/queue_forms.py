@@ -180,6 +180,16 @@ class ApproveForm(forms.Form):
     refund_amount = forms.DecimalField(
         required=False, label=_("Amount refunded"), min_value=Decimal(0), max_digits=14, decimal_places=2
     )
+    restock = forms.ChoiceField(
+        required=False,
+        label=_("Stock"),
+        choices=[("", _("Put the items back in stock")), ("no", _("Do not restock"))],
+    )
+    notify_customer = forms.ChoiceField(
+        required=False,
+        label=_("Customer email"),
+        choices=[("", _("Email the customer")), ("no", _("Do not email the customer"))],
+    )
 
     def overrides(self, *, fee: Decimal, refund_amount: Decimal, refund_method: str) -> dict[str, Any]:
         """What the person changed from the request's own values (only those are sent)."""
@@ -191,6 +201,10 @@ class ApproveForm(forms.Form):
             changed["fee"] = data["fee"]
         if data.get("refund_amount") is not None and data["refund_amount"] != refund_amount:
             changed["refund_amount"] = data["refund_amount"]
+        if data.get("restock") == "no":
+            changed["restock"] = False
+        if data.get("notify_customer") == "no":
+            changed["notify_customer"] = False
         return changed
 
 
