@@ -34,6 +34,10 @@ class AccountAdapter(DefaultAccountAdapter):
             return reverse("merchant:stores")
         return reverse("home")
 
+    def get_signup_redirect_url(self, request: HttpRequest) -> str:
+        # A new account (not one made by an invitation link, which carries its own next) sets up a store.
+        return reverse("store_signup")
+
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         request = context.get("request")
         if request is not None:

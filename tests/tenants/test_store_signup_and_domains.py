@@ -98,3 +98,16 @@ def test_a_customer_on_the_store_domain_sees_only_that_stores_orders(client, sto
     page = client.get("/orders/", HTTP_HOST="orders.alpha.example").content.decode()
     assert "#A-1" in page and "#B-1" not in page
     assert client.get(f"/orders/{foreign.pk}/", HTTP_HOST="orders.alpha.example").status_code == 404
+
+
+def test_a_new_account_goes_on_to_create_its_store(client):
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "email": "founder@cedar.example",
+            "password1": "a-long-pass-phrase-42",
+            "password2": "a-long-pass-phrase-42",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/signup/store/"
