@@ -45,6 +45,7 @@ bench: install
 	$(PY) scripts/with_db.py $(PY) -m tests.bench.webhook_throughput $(BENCH_ARGS)
 	$(PY) scripts/with_db.py $(PY) -m tests.bench.queue_page $(QUEUE_BENCH_ARGS)
 	$(PY) scripts/with_db.py $(PY) -m tests.bench.insights $(INSIGHTS_BENCH_ARGS)
+	$(PY) scripts/with_db.py $(PY) -m tests.bench.bulk_cancel $(BULK_BENCH_ARGS)
 
 clean:
 	-$(PY) scripts/embedded_db.py stop

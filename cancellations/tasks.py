@@ -202,3 +202,25 @@ def sweep_outgoing_webhooks_task() -> int:
     from cancellations.outgoing_webhooks import sweep_outgoing_webhooks
 
     return sweep_outgoing_webhooks()
+
+
+# --- bulk cancellation -----------------------------------------------------------------------------
+
+
+@shared_task
+def drain_bulk_cancel_job_task(store_id: int, job_id: int) -> str:
+    """Work on a bulk cancellation for a while; it sends itself again until the job is done."""
+    from cancellations.bulk_drain import DONE, drain_bulk_job
+
+    store = _store(store_id)
+    if store is None:
+        return DONE
+    return drain_bulk_job(store=store, job_id=job_id)
+
+
+@shared_task
+def sweep_bulk_cancel_jobs_task() -> int:
+    """Send bulk cancellations whose drain was lost to a worker again (run by beat)."""
+    from cancellations.bulk_drain import sweep_bulk_jobs
+
+    return sweep_bulk_jobs()

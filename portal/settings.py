@@ -284,7 +284,7 @@ BULK_CANCEL_LEASE_SECONDS = 60
 BULK_CANCEL_BUILTIN_RATE = 20
 BULK_CANCEL_MAX_ORDERS = 10_000
 # Shopify finishes a cancel in the background: how long to wait before looking, and before giving up.
-BULK_CANCEL_CONFIRM_DELAY_SECONDS = 1.0
+BULK_CANCEL_CONFIRM_DELAY_SECONDS = 0.5
 BULK_CANCEL_CONFIRM_TIMEOUT_SECONDS = 120
 
 # The Shopify app. Without a key and secret, install answers "not configured" and every webhook is

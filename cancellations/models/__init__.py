@@ -1,5 +1,12 @@
 """Models of the cancellations app, one module per topic."""
 
+from cancellations.models.bulk import (
+    BulkCancelItem,
+    BulkCancelJob,
+    BulkCancelReason,
+    BulkItemStatus,
+    BulkJobStatus,
+)
 from cancellations.models.catalogue import Product, Variant
 from cancellations.models.effects import InventoryAdjustment, PlatformEffect, Refund, RefundMethod
 from cancellations.models.insights import (
@@ -46,6 +53,11 @@ from cancellations.models.rules import (
 __all__ = [
     "ActorKind",
     "AutomationRule",
+    "BulkCancelItem",
+    "BulkCancelJob",
+    "BulkCancelReason",
+    "BulkItemStatus",
+    "BulkJobStatus",
     "ComplianceRequest",
     "DailyBreakdown",
     "DailyRequestStats",

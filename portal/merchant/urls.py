@@ -2,6 +2,7 @@ from django.urls import path
 
 from portal.merchant import (
     audit_views,
+    bulk_views,
     insights_views,
     integration_urls,
     policy_views,
@@ -130,3 +131,19 @@ urlpatterns += [
 
 # API tokens and webhook endpoints (portal/merchant/integration_urls.py).
 urlpatterns += integration_urls.urlpatterns
+
+# Bulk cancellation: choose orders, preview, start, follow and steer a job, download its result.
+urlpatterns += [
+    path("<slug:store_slug>/bulk/", bulk_views.BulkNewView.as_view(), name="bulk"),
+    path("<slug:store_slug>/bulk/<int:job_id>/", bulk_views.BulkJobView.as_view(), name="bulk_job"),
+    path(
+        "<slug:store_slug>/bulk/<int:job_id>/progress.json",
+        bulk_views.BulkProgressView.as_view(),
+        name="bulk_progress",
+    ),
+    path(
+        "<slug:store_slug>/bulk/<int:job_id>/result.csv",
+        bulk_views.BulkResultView.as_view(),
+        name="bulk_result",
+    ),
+]

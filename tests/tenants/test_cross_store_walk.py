@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cancellations.access import make_order_link_token
 from cancellations.models import (
+    BulkCancelJob,
     LineItem,
     Order,
     OrderRequest,
@@ -149,6 +150,16 @@ def world(store_a, store_b):
         requester_label="bravo.only@example.net",
         idempotency_key="bravo-request-1",
     )
+    job_b = BulkCancelJob.objects.create(
+        store=store_b,
+        created_by=owner_b,
+        created_by_label="owner@bravo.example",
+        run_as=owner_b,
+        start_key="bravo-bulk-1",
+        description="tagged fraud-wave",
+        reason="fraud",
+        refund_method="original",
+    )
     rule_b = create_rule(
         store=store_b,
         actor=owner_b,
@@ -169,6 +180,7 @@ def world(store_a, store_b):
         "endpoint_id": endpoint_b.pk,
         "rule_id": rule_b.pk,
         "request_id": request_b.pk,
+        "job_id": job_b.pk,
         "version": 1,
         "chart": "cancellation_rate",
         "agency_slug": agency_b.slug,
@@ -232,6 +244,7 @@ B_OBJECTS = (
     "endpoint_id",
     "request_id",
     "rule_id",
+    "job_id",
 )
 
 
