@@ -183,7 +183,7 @@ def _drain(store: Any, access: Any, run: Run) -> dict[str, Any]:
 
 def _verify(fake: Any, store: Any, job: Any, run: Run) -> list[str]:
     """Every order processed, and cancelled exactly once, by the fake's count and by our rows."""
-    from cancellations.bulk_drain import platform_key
+    from cancellations.bulk_items import platform_key
     from cancellations.models import BulkCancelItem, Order, OrderRequest, PlatformEffect
 
     shop = fake.shops[store.platform_domain]

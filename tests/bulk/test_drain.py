@@ -10,21 +10,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from cancellations import bulk_drain
+from cancellations import bulk_drain, bulk_items
 from cancellations.actors import Actor
 from cancellations.bulk import cancel_bulk_job, pause_bulk_job, resume_bulk_job
-from cancellations.bulk_drain import (
-    BUSY,
-    DONE,
-    MORE,
-    PAUSED,
-    _cancel_request,
-    _claim,
-    drain_bulk_job,
-    platform_key,
-    request_key,
-    sweep_bulk_jobs,
-)
+from cancellations.bulk_drain import BUSY, DONE, MORE, PAUSED, _claim, drain_bulk_job, sweep_bulk_jobs
+from cancellations.bulk_items import cancel_request, platform_key, request_key
 from cancellations.models import (
     BulkCancelItem,
     BulkCancelJob,
@@ -54,14 +44,14 @@ pytestmark = pytest.mark.django_db
 def _slice_ends_after_one_batch() -> Iterator[Callable[[], float]]:
     """A clock for the drain that stands still until it has started one batch, then jumps past the slice."""
     started: list[int] = []
-    real = bulk_drain._start_batch
+    real = bulk_drain.start_batch
 
     def start_batch(run, items):
         started.append(len(items))
         return real(run, items)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bulk_drain, "_start_batch", start_batch)
+        patch.setattr(bulk_drain, "start_batch", start_batch)
         yield lambda: 10_000.0 if started else 0.0
 
 
@@ -136,8 +126,8 @@ def test_the_jobs_settings_reach_the_platform(store_a, django_capture_on_commit_
         idempotency_key=platform_key(first.pk, restocked.pk)
     )
     first.refresh_from_db()
-    assert effect.fingerprint == request_fingerprint("cancel", _cancel_request(first, restocked.platform_id))
-    assert _cancel_request(first, restocked.platform_id).staff_note == "chargeback wave"
+    assert effect.fingerprint == request_fingerprint("cancel", cancel_request(first, restocked.platform_id))
+    assert cancel_request(first, restocked.platform_id).staff_note == "chargeback wave"
     from cancellations.request_services import execution_choice
 
     request = OrderRequest.objects.for_store(store_a).get(order=kept)
@@ -190,14 +180,14 @@ def test_work_left_by_a_killed_worker_is_finished_once(store_a):
     made = orders(store_a, 3)
     job = start(store_a, staff(store_a))
     with pytest.MonkeyPatch.context() as patch, _slice_ends_after_one_batch() as clock:
-        patch.setattr(bulk_drain, "_call", lambda run, work: None)
+        patch.setattr(bulk_items, "_call", lambda run, work: None)
         drain_bulk_job(store=store_a, job_id=job.pk, clock=clock)
     requests = OrderRequest.objects.for_store(store_a)
     assert set(requests.values_list("status", flat=True)) == {"executing"}
     job.refresh_from_db()
     first = made[0]
     get_adapter(store_a).cancel(
-        _cancel_request(job, first.platform_id), idempotency_key=platform_key(job.pk, first.pk)
+        cancel_request(job, first.platform_id), idempotency_key=platform_key(job.pk, first.pk)
     )
     # and its lease ran out
     BulkCancelJob.objects.for_store(store_a).filter(pk=job.pk).update(

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from cancellations.bulk_drain import platform_key
+from cancellations.bulk_items import platform_key
 from cancellations.models import BulkCancelItem, Order, OrderRequest, PlatformEffect
 from cancellations.order_sync import upsert_order
 from cancellations.platforms.shopify.payloads import order_from_graphql
