@@ -258,6 +258,8 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {"task": "portal.tasks.purge_idempotency_keys_task", "schedule": 3600.0},
     # Bulk cancellations whose drain task was lost (a killed worker, a broker outage) are picked up again.
     "sweep-bulk-cancel-jobs": {"task": "cancellations.tasks.sweep_bulk_cancel_jobs_task", "schedule": 30.0},
+    # Insights rollups: fold in the days that ended since the last refresh.
+    "refresh-insights": {"task": "cancellations.tasks.refresh_due_insights_task", "schedule": 3600.0},
 }
 
 # Carrying approved requests out on the platform (cancellations/execution.py, docs/requests.md).

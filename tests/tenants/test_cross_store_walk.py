@@ -185,7 +185,7 @@ def world(store_a, store_b):
         "chart": "cancellation_rate",
         "agency_slug": agency_b.slug,
         # Credentials an outsider could hold: A's own links, replayed against store B.
-        "customer:order_link/token": make_order_link_token(order_a),
+        "token": make_order_link_token(order_a),
         "join_store/token": invite_token_a,
         # Not tenant data (allauth's own keys, the dev mailbox): any value.
         "key": "nokey",
