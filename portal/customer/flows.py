@@ -128,7 +128,9 @@ class CancelView(_SubmitMixin):
             return self._page(request, "offer", **kept)
         if step == "offer" and request.POST.get("keep") == "1":
             record_retention_kept(
-                store=self.store, order=self.order, offer_kind=policy.retention.kind,
+                store=self.store,
+                order=self.order,
+                offer_kind=policy.retention.kind,
                 discount_code=policy.retention.discount_code,
             )
             return self._page(request, "kept", **kept)
