@@ -17,11 +17,15 @@ def _celery_runs_tasks_inline():
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """Rate limits and cached look-ups live in the shared cache (Redis in CI): start each test clean."""
+def _empty_cache(settings):
+    """Rate limits and cached look-ups live in the shared cache (Redis in CI): start each test clean.
+
+    The database cache needs no clearing: each test's transaction is rolled back, cache rows with it.
+    """
     from django.core.cache import cache
 
-    cache.clear()
+    if "DatabaseCache" not in settings.CACHES["default"]["BACKEND"]:
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)
