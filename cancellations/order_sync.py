@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from cancellations.models import LineItem, Order, Product, Variant
 from cancellations.platforms import get_adapter
@@ -227,3 +229,61 @@ def sync_order_from_platform(*, store: Store, order_platform_id: str) -> SyncOut
     """Fetch an order from the store's platform and record it (with what webhooks lack, such as risk)."""
     snapshot = get_adapter(store).fetch_order(order_platform_id, idempotency_key=f"sync:{order_platform_id}")
     return upsert_order(store=store, snapshot=snapshot)
+
+
+# --- backfill: the recent orders of a newly connected shop, a page at a time ----------------------
+
+BACKFILL_DAYS = 60
+BACKFILL_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class BackfillPage:
+    orders: int
+    created: int
+    updated: int
+    next_cursor: str | None
+
+
+def backfill_page(
+    *, store: Store, created_since: datetime, after: str | None = None, page_size: int = BACKFILL_PAGE_SIZE
+) -> BackfillPage:
+    """Mirror one page of the store's orders created since a moment; safe to repeat (upserts by id)."""
+    adapter = get_adapter(store)
+    page = getattr(adapter, "orders_page", None)
+    if page is None:
+        # The built-in store is its own system of record: there is nothing to bring in.
+        return BackfillPage(orders=0, created=0, updated=0, next_cursor=None)
+    snapshots, next_cursor = page(created_since=created_since, after=after, page_size=page_size)
+    created = updated = 0
+    for snapshot in snapshots:
+        outcome = upsert_order(store=store, snapshot=snapshot)
+        created += outcome.created
+        updated += outcome.changed and not outcome.created
+    return BackfillPage(orders=len(snapshots), created=created, updated=updated, next_cursor=next_cursor)
+
+
+def backfill_orders(*, store: Store, days: int = BACKFILL_DAYS, max_pages: int | None = None) -> BackfillPage:
+    """Mirror every order of the last `days` days, page after page; the totals of the run."""
+    since = timezone.now() - timedelta(days=days)
+    orders = created = updated = pages = 0
+    cursor: str | None = None
+    while True:
+        page = backfill_page(store=store, created_since=since, after=cursor)
+        orders, created, updated, pages = (
+            orders + page.orders,
+            created + page.created,
+            updated + page.updated,
+            pages + 1,
+        )
+        cursor = page.next_cursor
+        if cursor is None or (max_pages is not None and pages >= max_pages):
+            return BackfillPage(orders=orders, created=created, updated=updated, next_cursor=cursor)
+
+
+def start_backfill(*, store_id: int, days: int = BACKFILL_DAYS) -> None:
+    """Queue the backfill of a store's recent orders (one task a page, each queuing the next)."""
+    from cancellations.tasks import backfill_orders_task
+
+    since = timezone.now() - timedelta(days=days)
+    backfill_orders_task.delay(store_id, since.isoformat(), None)

@@ -64,6 +64,24 @@ def register_shopify_webhooks_task(self, store_id: int) -> None:
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)
+def backfill_orders_task(self, store_id: int, created_since: str, after: str | None) -> None:
+    """Mirror one page of a newly connected store's recent orders, then queue the next page."""
+    from datetime import datetime
+
+    from cancellations.order_sync import backfill_page
+
+    store = _store(store_id)
+    if store is None:
+        return
+    try:
+        page = backfill_page(store=store, created_since=datetime.fromisoformat(created_since), after=after)
+    except TransientPlatformError as error:
+        raise self.retry(countdown=_countdown(self.request.retries, error.retry_after)) from error
+    if page.next_cursor:
+        backfill_orders_task.delay(store_id, created_since, page.next_cursor)
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES)
 def sync_order_task(self, store_id: int, order_platform_id: str) -> None:
     """Fetch one order from the store's platform and record it in the mirror."""
     from cancellations.order_sync import sync_order_from_platform

@@ -48,13 +48,17 @@ def install(request: HttpRequest) -> HttpResponse:
 
 
 def _register_webhooks(store_id: int) -> None:
+    from cancellations.order_sync import start_backfill
     from cancellations.tasks import register_shopify_webhooks_task
 
     try:
         register_shopify_webhooks_task.delay(store_id)
+        # Bring in the recent orders placed before the app was installed.
+        start_backfill(store_id=store_id)
     except Exception:
-        # The store is connected either way; subscribing can be repeated (manage.py register_webhooks).
-        logger.exception("store %s: could not subscribe to Shopify webhooks", store_id)
+        # The store is connected either way; both can be repeated (manage.py register_shopify_webhooks,
+        # manage.py resync_store).
+        logger.exception("store %s: could not start the webhook subscription or the backfill", store_id)
 
 
 @never_cache

@@ -246,6 +246,22 @@ class _Root:
         order = self.shop.orders.get(id)
         return copy.deepcopy(order) if order else None
 
+    def orders(self, info, first=None, after=None, query=None, sortKey=None, **_):
+        """Orders created since the date in `created_at:>='...'`, oldest first, paged by an index cursor."""
+        self.fake._tick(self.shop)
+        since = (re.search(r"created_at:>='?([^'\s]+)", query or "") or [None, None])[1]
+        nodes = sorted(self.shop.orders.values(), key=lambda order: (order["createdAt"], order["id"]))
+        if since:
+            nodes = [order for order in nodes if order["createdAt"] >= since[:19]]
+        start = int(after) if after else 0
+        size = first or 50
+        page = nodes[start : start + size]
+        more = start + size < len(nodes)
+        return {
+            "nodes": [copy.deepcopy(order) for order in page],
+            "pageInfo": {"hasNextPage": more, "endCursor": str(start + size) if more else None},
+        }
+
     def job(self, info, id):
         job = self.shop.jobs.get(id)
         if job is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -89,6 +90,24 @@ class ShopifyAdapter(PlatformAdapter):
             return order_from_graphql(data["order"])
         except UnprocessablePayload as error:
             raise PermanentPlatformError(error.message, code="platform_bad_response") from None
+
+    def orders_page(
+        self, *, created_since: datetime, after: str | None = None, page_size: int = 50
+    ) -> tuple[list[OrderSnapshot], str | None]:
+        """One page of the shop's orders created since a moment, oldest first; and the next page's cursor."""
+        variables = {
+            "first": page_size,
+            "after": after,
+            "query": f"created_at:>='{created_since.isoformat()}'",
+        }
+        data = self.client.execute(documents.ORDERS_PAGE, variables, cost=2 + page_size * 2)
+        page = data.get("orders") or {}
+        try:
+            snapshots = [order_from_graphql(node) for node in page.get("nodes") or []]
+        except UnprocessablePayload as error:
+            raise PermanentPlatformError(error.message, code="platform_bad_response") from None
+        info = page.get("pageInfo") or {}
+        return snapshots, (info.get("endCursor") if info.get("hasNextPage") else None)
 
     def poll_job(self, job_id: str, *, idempotency_key: str) -> CancelResult:
         effect = PlatformEffect.objects.for_store(self.store).filter(idempotency_key=idempotency_key).first()

@@ -72,6 +72,20 @@ query AmendFetchOrder($id: ID!) {
     + ADDRESS_FIELDS
 )
 
+# Recent orders, oldest first, a page at a time: the backfill after install and the resync command.
+ORDERS_PAGE = (
+    """
+query AmendOrdersPage($first: Int!, $after: String, $query: String) {
+  orders(first: $first, after: $after, query: $query, sortKey: CREATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    nodes { ...AmendOrder }
+  }
+}
+"""
+    + ORDER_FIELDS
+    + ADDRESS_FIELDS
+)
+
 ORDER_CANCEL = """
 mutation AmendOrderCancel(
   $orderId: ID!
@@ -199,6 +213,7 @@ BULK_CANCEL_STATUS = (
 
 DOCUMENTS: dict[str, str] = {
     "AmendFetchOrder": FETCH_ORDER,
+    "AmendOrdersPage": ORDERS_PAGE,
     "AmendOrderCancel": ORDER_CANCEL,
     "AmendJob": JOB,
     "AmendOrderEditBegin": ORDER_EDIT_BEGIN,
