@@ -20,6 +20,7 @@ from django.utils import timezone
 from cancellations.models import (
     ComplianceRequest,
     Order,
+    OrderRequest,
     PlatformConnection,
     PlatformEffect,
     Product,
@@ -27,7 +28,7 @@ from cancellations.models import (
 )
 from cancellations.models.platforms import OAuthState
 from cancellations.platforms.shopify.payloads import UnprocessablePayload, gid
-from tenants.models import Store
+from tenants.models import Store, StoreCustomer
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,15 @@ def redact_customer(store: Store, payload: Any, delivery: WebhookDelivery) -> No
             .filter(mentions)
             .update(body=json.dumps({"redacted": True}))
         )
+    # The customer's own words on their requests, and the store's record of them as a customer.
+    requests_redacted = (
+        OrderRequest.objects.for_store(store)
+        .filter(order__in=[order.pk for order in orders])
+        .update(reason_text="", customer_message="")
+    )
+    customers_removed = 0
+    if email:
+        customers_removed = StoreCustomer.objects.for_store(store).filter(email__iexact=email).delete()[0]
     # Earlier data-request reports about this customer, and the request itself, name them too.
     ComplianceRequest.objects.for_store(store).filter(
         kind=ComplianceRequest.Kind.DATA_REQUEST, platform_customer_id=customer_id
@@ -127,7 +137,12 @@ def redact_customer(store: Store, payload: Any, delivery: WebhookDelivery) -> No
         kind=ComplianceRequest.Kind.CUSTOMER_REDACT,
         delivery=delivery,
         platform_customer_id=customer_id,
-        report={"orders_redacted": len(orders), "webhook_bodies_redacted": redacted_bodies},
+        report={
+            "orders_redacted": len(orders),
+            "webhook_bodies_redacted": redacted_bodies,
+            "requests_redacted": requests_redacted,
+            "store_customers_removed": customers_removed,
+        },
         completed_at=timezone.now(),
     )
 

@@ -317,6 +317,20 @@ def test_customers_redact_erases_the_customers_personal_data_everywhere_we_keep_
     client, shopify_store, send
 ):
     _ingest_sample(send, shopify_store)
+    from cancellations.actors import Actor
+    from cancellations.models import OrderRequest
+    from cancellations.request_services import submit_request
+    from tenants.models import StoreCustomer
+
+    StoreCustomer.objects.create(store=shopify_store, email="jon@doe.ca")
+    asked = submit_request(
+        store=shopify_store,
+        order=_orders(shopify_store).get(),
+        actor=Actor.customer("jon@doe.ca"),
+        kind="reorder",
+        idempotency_key="r1",
+        reason_text="Jon Doe, 123 Shipping Street",
+    )
     request = {
         "shop_id": 1,
         "shop_domain": shopify_store.platform_domain,
@@ -324,6 +338,8 @@ def test_customers_redact_erases_the_customers_personal_data_everywhere_we_keep_
         "orders_to_redact": [820982911946154508],
     }
     send(shopify_store.platform_domain, "customers/redact", body_of(request))
+    assert OrderRequest.objects.for_store(shopify_store).get(pk=asked.pk).reason_text == ""
+    assert not StoreCustomer.objects.for_store(shopify_store).exists()
 
     order = _orders(shopify_store).get()
     assert (order.email, order.customer_name, order.shipping_address, order.billing_address) == (
@@ -336,7 +352,12 @@ def test_customers_redact_erases_the_customers_personal_data_everywhere_we_keep_
         assert "jon@doe.ca" not in delivery.body
         assert "Shipping Street" not in delivery.body
     report = ComplianceRequest.objects.for_store(shopify_store).get(kind="customers/redact").report
-    assert report == {"orders_redacted": 1, "webhook_bodies_redacted": 1}
+    assert report == {
+        "orders_redacted": 1,
+        "webhook_bodies_redacted": 1,
+        "requests_redacted": 1,
+        "store_customers_removed": 1,
+    }
 
 
 def test_shop_redact_erases_the_shops_data_after_uninstall(
