@@ -21,6 +21,7 @@ import logging
 import random
 from dataclasses import replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -161,6 +162,8 @@ def _call_platform(store: Store, request: OrderRequest) -> tuple[str, str, dict[
                 restock=execution_choice(request, "restock", by_rule.restock if by_rule else True),
                 notify_customer=False,  # Amend tells the customer itself
                 staff_note=_note(request),
+                # A withdrawal is refunded in full (Directive 2011/83/EU, Art. 13); a cancel keeps its fee.
+                fee=request.fee if request.kind == RequestKind.CANCEL else Decimal("0.00"),
             ),
             idempotency_key=key,
         )

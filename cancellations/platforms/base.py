@@ -108,8 +108,12 @@ class CancelRequest:
     restock: bool = True
     notify_customer: bool = True
     staff_note: str = ""
+    # A restocking fee kept from the refund (the built-in store; Shopify's cancel refunds in full).
+    fee: Decimal = Decimal("0.00")
 
     def __post_init__(self) -> None:
+        if self.fee < 0:
+            raise PermanentPlatformError("A fee cannot be negative.", code="fee_invalid")
         if len(self.staff_note) > STAFF_NOTE_MAX:
             raise PermanentPlatformError(
                 f"A staff note may be at most {STAFF_NOTE_MAX} characters.", code="staff_note_too_long"

@@ -105,19 +105,24 @@ class BuiltinAdapter(PlatformAdapter):
             refunded = Decimal("0.00")
             if order.financial_status in PAID_STATES:
                 outstanding = order.total - order.refunded
-                if request.refund != RefundMethod.NONE and outstanding > 0:
+                amount = max(outstanding - request.fee, Decimal("0.00"))
+                if request.refund != RefundMethod.NONE and amount > 0:
                     Refund.objects.create(
                         store=self.store,
                         order=order,
                         effect=effect,
-                        amount=outstanding,
+                        amount=amount,
                         currency=order.currency,
                         method=request.refund,
                         reason=f"cancelled: {request.reason}",
                     )
-                    refunded = outstanding
-                    order.refunded += outstanding
-                    order.financial_status = FinancialStatus.REFUNDED
+                    refunded = amount
+                    order.refunded += amount
+                    order.financial_status = (
+                        FinancialStatus.REFUNDED
+                        if amount == outstanding
+                        else FinancialStatus.PARTIALLY_REFUNDED
+                    )
             else:
                 # Nothing was captured: the authorisation (or the pending payment) is released.
                 order.financial_status = FinancialStatus.VOIDED

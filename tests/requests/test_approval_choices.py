@@ -68,3 +68,26 @@ def test_the_choices_are_recorded_on_the_approval(store_a, waiting, django_captu
         approve_request(store=store_a, request_id=request.pk, actor=agent, overrides={"restock": False})
     event = OrderRequest.objects.for_store(store_a).get(pk=request.pk).events.get(action="approved")
     assert event.data["overrides"]["restock"] == {"before": "True", "after": "False"}
+
+
+def test_the_restocking_fee_is_kept_from_the_refund(store_a, django_capture_on_commit_callbacks):
+    from decimal import Decimal
+
+    from cancellations.models import Order, Refund
+    from cancellations.policy import FeeKind
+
+    set_policy(store_a, fees=replace(DEFAULT_POLICY.fees, kind=FeeKind.FIXED, fixed=Decimal("5.00")))
+    order = make_order(store_a, email="ann@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        request = submit_request(
+            store=store_a,
+            order=order,
+            actor=Actor.customer("ann@example.com"),
+            kind="cancel",
+            idempotency_key="fee-1",
+        )
+    request.refresh_from_db()
+    assert (request.status, request.fee) == ("completed", Decimal("5.00"))
+    refund = Refund.objects.for_store(store_a).get(order=order)
+    assert refund.amount == order.total - Decimal("5.00")
+    assert Order.objects.for_store(store_a).get(pk=order.pk).financial_status == "partially_refunded"
