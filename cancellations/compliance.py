@@ -24,6 +24,7 @@ from cancellations.models import (
     PlatformConnection,
     PlatformEffect,
     Product,
+    RequestEvent,
     WebhookDelivery,
 )
 from cancellations.models.platforms import OAuthState
@@ -117,10 +118,18 @@ def redact_customer(store: Store, payload: Any, delivery: WebhookDelivery) -> No
             .update(body=json.dumps({"redacted": True}))
         )
     # The customer's own words on their requests, and the store's record of them as a customer.
+    order_ids = [order.pk for order in orders]
     requests_redacted = (
         OrderRequest.objects.for_store(store)
-        .filter(order__in=[order.pk for order in orders])
+        .filter(order__in=order_ids)
         .update(reason_text="", customer_message="")
+    )
+    # Where the customer acted, the log named them by email: keep the event, not the name.
+    OrderRequest.objects.for_store(store).filter(order__in=order_ids, requester_kind="customer").update(
+        requester_label="redacted customer"
+    )
+    RequestEvent.objects.for_store(store).filter(request__order__in=order_ids, actor_kind="customer").update(
+        actor_label="redacted customer"
     )
     customers_removed = 0
     if email:

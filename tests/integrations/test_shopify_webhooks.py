@@ -338,7 +338,9 @@ def test_customers_redact_erases_the_customers_personal_data_everywhere_we_keep_
         "orders_to_redact": [820982911946154508],
     }
     send(shopify_store.platform_domain, "customers/redact", body_of(request))
-    assert OrderRequest.objects.for_store(shopify_store).get(pk=asked.pk).reason_text == ""
+    redacted = OrderRequest.objects.for_store(shopify_store).get(pk=asked.pk)
+    assert (redacted.reason_text, redacted.requester_label) == ("", "redacted customer")
+    assert "jon@doe.ca" not in {event.actor_label for event in redacted.events.all()}
     assert not StoreCustomer.objects.for_store(shopify_store).exists()
 
     order = _orders(shopify_store).get()
