@@ -57,17 +57,13 @@ class RuleForm(_Form):
 
 
 class RowForm(_Form):
-    """One condition or action; `kind` is its type (fixed for the row)."""
+    """One condition or action; `kind` is its type (fixed for the row). Subclasses name it in `label`."""
 
     remove = forms.BooleanField(label=_("Remove"), required=False)
 
     def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
-
-    @property
-    def label(self) -> str:
-        raise NotImplementedError
 
     def value(self) -> dict[str, Any]:
         """The row as the rule services take it (after is_valid)."""
