@@ -10,15 +10,16 @@ STAMP  := $(VENV)/.installed
 help:
 	@echo "make demo     run the portal with demo data on http://127.0.0.1:8000"
 	@echo "make test     run the test suite (starts a throwaway PostgreSQL unless DATABASE_URL is set)"
-	@echo "make lint     ruff check and format check"
+	@echo "make lint     ruff (check and format), mypy, and the import-layer contract"
 	@echo "make format   apply ruff's formatting and safe fixes"
 	@echo "make messages refresh and compile the translations"
 	@echo "make bench    webhook intake under gunicorn, then the queue page with 100,000 requests (a few minutes)"
 
-# Install exactly the pinned versions; redone whenever requirements.lock changes.
-$(STAMP): requirements.lock
+# Install exactly the pinned versions: what production runs, then the development tools on top.
+# Redone whenever a lock file changes.
+$(STAMP): requirements.lock requirements-dev.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock -r requirements-dev.lock
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -32,6 +33,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix .

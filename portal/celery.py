@@ -6,6 +6,20 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
+# Every package with a `tasks` module. Tasks carry explicit names ("requests.execute"), so a module
+# can move without stranding tasks already queued under the old path.
+TASK_PACKAGES = [
+    "portal",
+    "cancellations.bulk",
+    "cancellations.insights",
+    "cancellations.notifications",
+    "cancellations.orders",
+    "cancellations.platforms",
+    "cancellations.requests",
+    "cancellations.rules",
+    "cancellations.webhooks",
+]
+
 app = Celery("amend")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+app.autodiscover_tasks(TASK_PACKAGES)

@@ -48,7 +48,7 @@ _EMAIL_BACKENDS = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "file": "django.core.mail.backends.filebased.EmailBackend",
     "locmem": "django.core.mail.backends.locmem.EmailBackend",
-    "devmail": "portal.dev_mail.DevMailBackend",
+    "devmail": "portal.dev.mail.DevMailBackend",
 }
 
 

@@ -247,21 +247,21 @@ CELERY_TIMEZONE = "UTC"
 
 # Webhooks received but not yet processed (a lost task, a broker outage) are sent for processing again.
 CELERY_BEAT_SCHEDULE = {
-    "sweep-webhook-inbox": {"task": "cancellations.tasks.sweep_webhook_inbox_task", "schedule": 300.0},
+    "sweep-webhook-inbox": {"task": "webhooks.sweep_inbox", "schedule": 300.0},
     # Approved requests whose task was lost (a crash between commit and enqueue, a killed worker), and
     # notifications never sent, are sent to a worker again; staff on digest mode get their summary.
-    "sweep-stuck-requests": {"task": "cancellations.tasks.sweep_stuck_requests_task", "schedule": 60.0},
-    "send-staff-digests": {"task": "cancellations.tasks.send_staff_digests_task", "schedule": 900.0},
+    "sweep-stuck-requests": {"task": "requests.sweep_stuck", "schedule": 60.0},
+    "send-staff-digests": {"task": "notifications.send_staff_digests", "schedule": 900.0},
     # Outgoing webhooks whose retry is due (or whose task was lost); API idempotency keys past their time.
-    "sweep-outgoing-webhooks": {"task": "cancellations.tasks.sweep_outgoing_webhooks_task", "schedule": 60.0},
-    "purge-idempotency-keys": {"task": "portal.tasks.purge_idempotency_keys_task", "schedule": 3600.0},
+    "sweep-outgoing-webhooks": {"task": "notifications.sweep_webhooks", "schedule": 60.0},
+    "purge-idempotency-keys": {"task": "portal.purge_idempotency_keys", "schedule": 3600.0},
     # Bulk cancellations whose drain task was lost (a killed worker, a broker outage) are picked up again.
-    "sweep-bulk-cancel-jobs": {"task": "cancellations.tasks.sweep_bulk_cancel_jobs_task", "schedule": 30.0},
+    "sweep-bulk-cancel-jobs": {"task": "bulk.sweep", "schedule": 30.0},
     # Insights rollups: fold in the days that ended since the last refresh.
-    "refresh-insights": {"task": "cancellations.tasks.refresh_due_insights_task", "schedule": 3600.0},
+    "refresh-insights": {"task": "insights.refresh_due", "schedule": 3600.0},
 }
 
-# Carrying approved requests out on the platform (cancellations/execution.py, docs/requests.md).
+# Carrying approved requests out on the platform (cancellations/requests/execution.py, docs/requests.md).
 # Transient platform errors retry after base * 2^(attempt-1) seconds (jittered, capped at max), up to
 # REQUEST_MAX_ATTEMPTS attempts, then the request fails for staff to retry. A worker holds a request
 # for the lease; work overdue by more than the grace is sent again by the sweep.
@@ -274,7 +274,7 @@ REQUEST_SWEEP_GRACE_SECONDS = env_int("REQUEST_SWEEP_GRACE_SECONDS", 60)
 REQUEST_JOB_POLL_SECONDS = env_int("REQUEST_JOB_POLL_SECONDS", 2)
 REQUEST_JOB_TIMEOUT_SECONDS = env_int("REQUEST_JOB_TIMEOUT_SECONDS", 6 * 3600)
 
-# Bulk cancellation (cancellations/bulk_drain.py). A drain task works on one job for a slice of time,
+# Bulk cancellation (cancellations/bulk/drain.py). A drain task works on one job for a slice of time,
 # BATCH orders at a time with CONCURRENCY platform calls in flight, holding a lease it renews between
 # batches; a lease not renewed for LEASE seconds (a killed worker) is taken over by the sweep. Shopify
 # stores drain at the rate Shopify reports; built-in stores at BUILTIN_RATE cancellations a second.
@@ -344,7 +344,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": False, "displayOperationId": True},
 }
 
-# Outgoing webhooks to a store's own endpoints (cancellations/outgoing_webhooks.py). A failed delivery
+# Outgoing webhooks to a store's own endpoints (cancellations/notifications/webhooks.py). A failed delivery
 # is tried again after base * 2^(attempt-1) seconds (jittered, capped at max), up to the maximum.
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)

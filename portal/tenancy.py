@@ -51,12 +51,19 @@ def store_url(request: HttpRequest, name: str, store: Store, **kwargs: Any) -> s
     return reverse(name, kwargs={"store_slug": store.slug, **kwargs})
 
 
+SIGNIN_STORE_SESSION_KEY = "signin_store_id"
+
+
+def signin_store(request: HttpRequest) -> Store | None:
+    """The store whose customer sign-in is in progress in this session, if any."""
+    store_id = request.session.get(SIGNIN_STORE_SESSION_KEY) if hasattr(request, "session") else None
+    return Store.objects.filter(pk=store_id).first() if store_id else None
+
+
 def branding(request: HttpRequest) -> dict[str, Any]:
     """Template context: the store whose brand the page wears (customer pages and their sign-in)."""
     store = getattr(request, "store", None)
     if store is None and request.path.startswith("/accounts/") and hasattr(request, "session"):
         # The sign-in code pages belong to allauth; they wear the brand of the store being signed in to.
-        from portal.accounts.adapter import signin_store
-
         store = signin_store(request)
     return {"brand_store": store}

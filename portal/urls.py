@@ -3,8 +3,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from portal import dev_mail_views, health, views
+from portal import health, views
 from portal.accounts import views as account_views
+from portal.dev import mail_views as dev_mail_views
 from portal.merchant.views import join_store
 
 urlpatterns = [

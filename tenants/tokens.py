@@ -26,6 +26,7 @@ from tenants.access import StoreAccess, store_by_slug
 from tenants.errors import DomainError, NotFound, PermissionDenied
 from tenants.models import Agency, AgencyGrant, ApiToken, Store, User
 from tenants.roles import Scope, scopes_for
+from tenants.services import record_store_event
 
 TOKEN_PREFIX = "amd"  # noqa: S105 - the fixed start of every token, not a secret
 # What a token may be given: what the API offers. Managing people, tokens or the store is for people.
@@ -104,7 +105,6 @@ def _make(**fields: object) -> NewToken:
 
 def create_store_token(*, access: StoreAccess, name: str, scopes: Iterable[str]) -> NewToken:
     """Make a token for the store; it never gets a scope its maker does not hold."""
-    from tenants.services import record_store_event
 
     if not access.has(Scope.TOKENS_MANAGE):
         raise PermissionDenied(_("Your role in this store does not allow this."))
@@ -141,7 +141,6 @@ def store_tokens(*, store: Store) -> list[ApiToken]:
 
 def revoke_store_token(*, access: StoreAccess, token_id: int) -> ApiToken:
     """Revoke one of the store's tokens; it stops working at once."""
-    from tenants.services import record_store_event
 
     if not access.has(Scope.TOKENS_MANAGE):
         raise PermissionDenied(_("Your role in this store does not allow this."))

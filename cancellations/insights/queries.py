@@ -28,6 +28,7 @@ from cancellations.insights.rollups import (
     read_requests,
 )
 from cancellations.models import InsightDimension, OrderRequest, RequestKind, Resolution
+from cancellations.policy.services import current_policy
 from tenants.models import Store
 
 T = TypeVar("T")
@@ -305,7 +306,6 @@ def top_reasons(
     Labels are the store's own, in `language` (the active one by default); a code the policy no
     longer lists shows as itself.
     """
-    from cancellations.policy_services import current_policy
 
     period = _period(start, end, tz)
     cancels = (RequestKind.CANCEL,)

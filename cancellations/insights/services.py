@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cancellations.errors import NotFound
 from cancellations.models import Order, RetentionOutcome
+from tenants.errors import NotFound
 from tenants.models import Store
 
 

@@ -22,7 +22,14 @@ from cancellations.models.notifications import (
     StaffNotificationSetting,
     StoreNotificationSettings,
 )
-from cancellations.models.orders import FinancialStatus, FulfillmentStatus, LineItem, Order, RiskLevel
+from cancellations.models.orders import (
+    PAID_STATES,
+    FinancialStatus,
+    FulfillmentStatus,
+    LineItem,
+    Order,
+    RiskLevel,
+)
 from cancellations.models.outgoing import (
     OutgoingWebhook,
     WebhookDeliveryAttempt,
@@ -51,6 +58,7 @@ from cancellations.models.rules import (
 )
 
 __all__ = [
+    "PAID_STATES",
     "ActorKind",
     "AutomationRule",
     "BulkCancelItem",

@@ -3,7 +3,8 @@
 Each item goes through the request lifecycle (an `OrderRequest` of kind cancel, requested and approved
 by the staff member who started the job); the job drains at the platform's rate limit. The job's
 `status` is the only source of truth for where it is; `JOB_TRANSITIONS` lists every move it may make
-and `cancellations.bulk` is the only code that makes one (the drain moves queued -> running -> completed).
+and `cancellations.bulk.services` is the only code that makes one (the drain moves queued -> running
+-> completed).
 """
 
 from __future__ import annotations

@@ -23,6 +23,12 @@ class FinancialStatus(models.TextChoices):
     VOIDED = "voided", _("Voided")
 
 
+# An order in one of these has money the customer paid that a cancellation gives back.
+PAID_STATES: frozenset[str] = frozenset(
+    {FinancialStatus.PAID, FinancialStatus.PARTIALLY_PAID, FinancialStatus.PARTIALLY_REFUNDED}
+)
+
+
 class FulfillmentStatus(models.TextChoices):
     UNFULFILLED = "unfulfilled", _("Not yet shipped")
     PARTIAL = "partial", _("Partly shipped")

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cancellations.crypto import decrypt_secret, encrypt_secret
+from cancellations.core.crypto import decrypt_secret, encrypt_secret
 from tenants.models import Platform
 from tenants.scoping import TenantModel
 

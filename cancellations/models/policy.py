@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from tenants.scoping import TenantModel
-
-if TYPE_CHECKING:
-    from cancellations.policy import StorePolicy
 
 
 class StorePolicyVersion(TenantModel):
@@ -42,10 +37,3 @@ class StorePolicyVersion(TenantModel):
 
     def __str__(self) -> str:
         return f"policy v{self.version}"
-
-    @property
-    def policy(self) -> StorePolicy:
-        # Imported here: the policy package imports the models.
-        from cancellations.policy import StorePolicy
-
-        return StorePolicy.from_dict(self.data)

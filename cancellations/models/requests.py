@@ -1,7 +1,7 @@
 """Order requests: what a customer (or staff, a rule, an integration) asked to change, and its life.
 
 `OrderRequest.status` is the only source of truth for where a request is; `TRANSITIONS` below is the
-table of every move it may make, and `cancellations.request_services` is the only code that makes one.
+table of every move it may make, and `cancellations.requests.services` is the only code that makes one.
 """
 
 from __future__ import annotations

@@ -126,6 +126,9 @@ class CancelResult:
     job_id: str = ""
     refunded: Decimal = Decimal("0.00")
     replayed: bool = False
+    # The order as the platform described it after cancelling, for the caller to write to the mirror
+    # (adapters do not write the mirror of a remote platform). Not stored with the result.
+    order: OrderSnapshot | None = field(default=None, compare=False, metadata={"stored": False})
 
 
 @dataclass(frozen=True)
@@ -360,6 +363,9 @@ def to_json(value: Any) -> Any:
     """A dataclass (requests, results) as plain JSON values; Decimals become strings."""
     if is_dataclass(value) and not isinstance(value, type):
         data = asdict(value)
+        for f in fields(value):
+            if f.metadata.get("stored") is False:
+                data.pop(f.name, None)
         if hasattr(value, "kind"):
             data["kind"] = value.kind
         return _jsonable(data)

@@ -20,6 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cancellations.models import (
+    PAID_STATES,
     FinancialStatus,
     InventoryAdjustment,
     LineItem,
@@ -53,7 +54,6 @@ from cancellations.platforms.ledger import claim_effect, record_outcome
 logger = logging.getLogger(__name__)
 
 CENT = Decimal("0.01")
-PAID_STATES = {FinancialStatus.PAID, FinancialStatus.PARTIALLY_PAID, FinancialStatus.PARTIALLY_REFUNDED}
 
 
 def order_platform_id(number: int) -> str:

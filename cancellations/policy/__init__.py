@@ -1,11 +1,11 @@
 """A store's policy and the decision engine that applies it.
 
     policy = StorePolicy.from_dict(data)          # or StorePolicy() for a new store's defaults
-    errors = policy.validate()                    # [FieldError(field, code, message), ...]
+    errors = validate_policy(policy)              # [FieldError(field, code, message), ...]
     decision = decide(policy=policy, order=order_facts(order), action="cancel", now=timezone.now())
     decision.outcome, decision.reasons, decision.window_closes_at, decision.excluded_lines
 
-Storage and versions live in `cancellations.policy_services`.
+Storage and versions live in `cancellations.policy.services`.
 """
 
 from cancellations.policy.choices import (

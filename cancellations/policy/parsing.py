@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from django.db import models
 
-from cancellations.errors import PolicyDataError
+from cancellations.policy.errors import PolicyDataError
 
 _T = TypeVar("_T")
 _Missing = object()

@@ -14,7 +14,6 @@ from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from cancellations.errors import PolicyDataError
 from cancellations.models.orders import FinancialStatus, FulfillmentStatus, RiskLevel
 from cancellations.policy.choices import (
     FINANCIAL_STATUSES,
@@ -27,6 +26,7 @@ from cancellations.policy.choices import (
     RetentionKind,
     WindowKind,
 )
+from cancellations.policy.errors import PolicyDataError
 from cancellations.policy.parsing import (
     Coerced,
     as_bool,
@@ -47,7 +47,6 @@ from cancellations.policy.parsing import (
 
 if TYPE_CHECKING:
     from cancellations.policy.facts import LineFacts
-    from cancellations.policy.validation import FieldError
 
 
 # Raised whenever the JSON layout changes in a way `from_dict` must know about.
@@ -507,13 +506,6 @@ class StorePolicy:
         if action == Action.WITHDRAWAL:
             raise ValueError("Withdrawal is configured by policy.withdrawal, not by an action rule.")
         return getattr(self, action.value)
-
-    def validate(self) -> list[FieldError]:
-        """Every problem with these settings, addressed by field path; empty when the policy can be saved."""
-        # Imported here: the validation module imports this one.
-        from cancellations.policy.validation import validate_policy
-
-        return validate_policy(self)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cancellations.models import AutomationRule, Order, OrderRequest, RuleMatch
-from cancellations.order_tags import add_order_tag
+from cancellations.orders.tags import add_order_tag
 from cancellations.rules.requests import request_by_rule
 from tenants.errors import DomainError
 from tenants.models import Membership, Store

@@ -14,9 +14,10 @@ from datetime import UTC
 
 from django.db import transaction
 
+from cancellations.core.queueing import send_task
 from cancellations.models import Order, RuleTrigger
-from cancellations.order_sync import SyncOutcome
-from cancellations.rules.engine import has_rules_for
+from cancellations.orders.services import SyncOutcome
+from cancellations.rules.engine import has_rules_for, run_rules
 from tenants.models import Store
 
 logger = logging.getLogger(__name__)
@@ -59,11 +60,7 @@ def rules_after_sync(
 
 
 def _enqueue(store_id: int, order_id: int, trigger: str, event_key: str) -> None:
-    from cancellations.tasks import run_rules_task
-
-    try:
-        run_rules_task.delay(store_id, order_id, trigger, event_key)
-    except Exception:
+    if not send_task("rules.run", (store_id, order_id, trigger, event_key)):
         # Intake runs in a worker already: rather than lose the event, run its rules here and now.
         logger.warning("could not send rules for order %s (%s); running them here", order_id, event_key)
         store = Store.objects.filter(pk=store_id).first()
@@ -73,7 +70,6 @@ def _enqueue(store_id: int, order_id: int, trigger: str, event_key: str) -> None
 
 def run_rules_for_order(*, store: Store, order_id: int, trigger: str, event_key: str) -> int:
     """What the task does: run the rules on the store's order, if it still exists; matches made."""
-    from cancellations.rules.engine import run_rules
 
     order = Order.objects.for_store(store).filter(pk=order_id).first()
     if order is None:

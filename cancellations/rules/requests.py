@@ -8,7 +8,8 @@ So a rule's request moves submitted -> pending_review ("held by rule"); a cancel
 as the rule, and execution carries it out; a hold leaves it for staff (decision 0040).
 
 The rule's cancel options (reason, refund, restock, notify, staff note) are kept on its `RuleMatch`;
-`cancel_options_for` gives them to whoever builds the platform call for the request.
+`cancellations.requests.selectors.cancel_options_for` gives them to whoever builds the platform call for
+the request.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from cancellations.actors import Actor
 from cancellations.models import (
+    PAID_STATES,
     ActorKind,
     AutomationRule,
     Order,
@@ -33,13 +34,15 @@ from cancellations.models import (
     RequestNote,
     RequestStatus,
     Resolution,
-    RuleMatch,
 )
 from cancellations.models.requests import OPEN_STATUSES
-from cancellations.platforms.base import CancelReason, CancelRequest
+from cancellations.notifications import services as notifications
+from cancellations.platforms.base import CancelReason
 from cancellations.policy import Outcome
-from cancellations.policy_services import current_policy
-from cancellations.request_services import PAID_STATES, queued_until, record_event, transition_request
+from cancellations.policy.services import current_policy
+from cancellations.requests.actors import Actor
+from cancellations.requests.execution import enqueue_execution
+from cancellations.requests.lifecycle import open_request, queued_until, record_event, transition
 from tenants.errors import NotFound
 from tenants.models import Store
 
@@ -102,38 +105,38 @@ def request_by_rule(
 ) -> RuleRequest:
     """Make the cancellation request a rule's `cancel` or `hold` action asks for (in the caller's
     transaction, or its own); the same key returns the first request."""
-    from cancellations import notifications
-    from cancellations.execution import enqueue_execution
-
     kind = str(action["type"])
     if kind not in ("cancel", "hold"):
         raise ValueError(f"not a request action: {kind}")
     now = now or timezone.now()
     actor = rule_actor(rule)
     with transaction.atomic():
-        # Requests for one order take turns on its row, as customer submits do (request_services).
+        # Requests for one order take turns on its row, as customer submits do (requests.submission).
         locked = Order.objects.for_store(store).select_for_update().filter(pk=order.pk).first()
         if locked is None:
             raise NotFound("No such order.")
         existing = OrderRequest.objects.for_store(store).filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return RuleRequest(existing, EXISTING)
-        open_request = (
+        already_open = (
             OrderRequest.objects.for_store(store)
             .filter(order_id=locked.pk, kind=RequestKind.CANCEL, status__in=OPEN_STATUSES)
             .first()
         )
-        if open_request is not None:
-            return RuleRequest(open_request, ALREADY_OPEN)
+        if already_open is not None:
+            return RuleRequest(already_open, ALREADY_OPEN)
         refund = (
             str(action.get("refund") or RefundMethod.ORIGINAL) if kind == "cancel" else RefundMethod.ORIGINAL
         )
         _policy, version = current_policy(store=store)
-        request = OrderRequest.objects.create(
+        data = {"rule_id": rule.pk, "rule": rule.name, "action": kind}
+        request, _submitted = open_request(
+            actor=actor,
+            now=now,
+            data=data,
             store=store,
             order=locked,
             kind=RequestKind.CANCEL,
-            status=S.SUBMITTED,
             reason_code=str(action.get("reason") or CancelReason.OTHER) if kind == "cancel" else "",
             refund_method=refund,
             currency=locked.currency,
@@ -142,21 +145,16 @@ def request_by_rule(
             policy_version=version,
             requester_kind=ActorKind.RULE,
             requester_label=actor.label[:200],
-            requested_at=now,
             idempotency_key=idempotency_key,
         )
-        data = {"rule_id": rule.pk, "rule": rule.name, "action": kind}
-        record_event(request, actor, "submitted", "", S.SUBMITTED, now=now, data=data)
-        held = transition_request(
-            request, S.PENDING_REVIEW, actor=actor, action="held_by_rule", now=now, data=data
-        )
+        held = transition(request, S.PENDING_REVIEW, actor=actor, action="held_by_rule", now=now, data=data)
         note = str(action.get("note") or action.get("staff_note") or "")
         if note:
             _note(request, actor, note, now)
         if kind == "hold":
             notifications.queue_staff_alerts(request, held)
             return RuleRequest(request, CREATED)
-        approved = transition_request(
+        approved = transition(
             request,
             S.APPROVED,
             actor=actor,
@@ -172,41 +170,3 @@ def request_by_rule(
         if action.get("notify"):
             notifications.queue_customer_email(request, approved, "approved")
     return RuleRequest(request, CREATED)
-
-
-@dataclass(frozen=True)
-class CancelOptions:
-    reason: CancelReason
-    refund: RefundMethod
-    restock: bool
-    notify_customer: bool
-    staff_note: str
-
-    def cancel_request(self, order_platform_id: str) -> CancelRequest:
-        return CancelRequest(
-            order_platform_id,
-            reason=self.reason,
-            refund=self.refund,
-            restock=self.restock,
-            notify_customer=self.notify_customer,
-            staff_note=self.staff_note,
-        )
-
-
-def cancel_options_for(*, store: Store, request: OrderRequest) -> CancelOptions | None:
-    """How the rule that made this request asked for the cancellation; None if no rule's cancel did."""
-    if request.requester_kind != ActorKind.RULE or request.store_id != store.pk:
-        return None
-    match = (
-        RuleMatch.objects.for_store(store).filter(request_id=request.pk).order_by("matched_at", "id").first()
-    )
-    action = next((a for a in (match.actions if match else []) if a.get("type") == "cancel"), None)
-    if action is None:
-        return None
-    return CancelOptions(
-        reason=CancelReason(action.get("reason") or CancelReason.OTHER),
-        refund=RefundMethod(action.get("refund") or RefundMethod.ORIGINAL),
-        restock=bool(action.get("restock", True)),
-        notify_customer=bool(action.get("notify", False)),
-        staff_note=str(action.get("staff_note") or ""),
-    )

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from cancellations.models import AutomationRule, FreightForwarderAddress, RuleMatch
+from cancellations.models import (
+    AutomationRule,
+    FreightForwarderAddress,
+    RuleMatch,
+)
 from tenants.errors import NotFound
 from tenants.models import Store
 

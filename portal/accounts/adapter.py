@@ -8,16 +8,9 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
 from django.urls import reverse
 
+from portal.tenancy import signin_store
 from tenants.access import stores_for_staff
-from tenants.models import AgencyMembership, Membership, Store
-
-SIGNIN_STORE_SESSION_KEY = "signin_store_id"
-
-
-def signin_store(request: HttpRequest) -> Store | None:
-    """The store whose customer sign-in is in progress in this session, if any."""
-    store_id = request.session.get(SIGNIN_STORE_SESSION_KEY) if hasattr(request, "session") else None
-    return Store.objects.filter(pk=store_id).first() if store_id else None
+from tenants.models import AgencyMembership, Membership
 
 
 class AccountAdapter(DefaultAccountAdapter):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from cancellations.agency_selectors import combined_queue, store_figures
+from cancellations.agency.selectors import combined_queue, store_figures
 from tenants import services
 from tenants.access import AgencyAccess, access_agency
 from tenants.errors import DomainError, NotFound

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cancellations.actors import Actor
+from cancellations.requests.actors import Actor
 from portal.api import idempotency
 from portal.api.auth import request_token
 from portal.models import IdempotencyRecord

@@ -16,7 +16,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from cancellations.errors import PolicyInvalid
+from cancellations.policy.errors import PolicyInvalid
 from portal.api.idempotency import IdempotencyKeyMismatch
 from tenants.errors import Conflict, DomainError, NotFound, PermissionDenied
 

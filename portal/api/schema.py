@@ -14,7 +14,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
 
 from portal.api.idempotency import HEADER as IDEMPOTENCY_HEADER
-from portal.api.serializers import ErrorSerializer
+from portal.api.serializers.common import ErrorSerializer
 
 _ERRORS_ANY = ("400", "401", "403", "404", "429")
 _ERRORS_WRITE = ("409", "422")

@@ -1,6 +1,9 @@
 from django.urls import path, re_path
 
-from portal.api import insights_views, request_views, rule_views, views
+from portal.api.views import insights as insights_views
+from portal.api.views import requests as request_views
+from portal.api.views import rules as rule_views
+from portal.api.views import stores as views
 
 app_name = "api"
 

@@ -17,21 +17,16 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from cancellations.actors import Actor
 from cancellations.insights import record_retention_kept
 from cancellations.models import OrderRequest, RequestKind, RequestStatus, Variant
 from cancellations.policy import Outcome, RetentionKind, refund_summary
+from cancellations.policy.services import current_policy
 from cancellations.policy.validation import reason_errors
-from cancellations.policy_services import current_policy
-from cancellations.request_selectors import request_timeline, requests_for_order
-from cancellations.request_services import (
-    ChangeInput,
-    InvalidRequest,
-    RequestAlreadyOpen,
-    preview_action,
-    submit_request,
-    withdraw_request,
-)
+from cancellations.requests.actors import Actor
+from cancellations.requests.errors import InvalidRequest, RequestAlreadyOpen
+from cancellations.requests.selectors import request_timeline, requests_for_order
+from cancellations.requests.services import withdraw_request
+from cancellations.requests.submission import ChangeInput, preview_action, submit_request
 from portal.customer.actions import offered_actions, withdrawal_offer
 from portal.customer.address import AddressForm
 from portal.customer.order_access import OrderPageMixin

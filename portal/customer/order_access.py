@@ -13,9 +13,9 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from cancellations.access import access_order_by_link, access_order_for_customer
-from cancellations.actors import Actor
 from cancellations.models import Order
+from cancellations.orders.access import access_order_by_link, access_order_for_customer
+from cancellations.requests.actors import Actor
 from portal.customer.base import CustomerView, verified_emails
 from tenants.errors import NotFound
 

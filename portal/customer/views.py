@@ -17,14 +17,15 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from cancellations.access import find_order_by_number, make_order_link_token, orders_for_customer
-from cancellations.actors import Actor
 from cancellations.models import RequestKind
-from cancellations.policy_services import current_policy
-from cancellations.request_services import RequestAlreadyOpen, submit_request
-from portal.accounts.adapter import SIGNIN_STORE_SESSION_KEY
+from cancellations.orders.access import find_order_by_number, make_order_link_token, orders_for_customer
+from cancellations.policy.services import current_policy
+from cancellations.requests.actors import Actor
+from cancellations.requests.errors import RequestAlreadyOpen
+from cancellations.requests.submission import submit_request
 from portal.customer.base import CustomerView, verified_emails
 from portal.customer.forms import FindOrderForm, WithdrawalLookupForm
+from portal.tenancy import SIGNIN_STORE_SESSION_KEY
 from tenants.services import provision_customer_user, remember_store_customer
 
 

@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from cancellations.core.queueing import send_task
+from cancellations.orders.services import start_backfill
 from cancellations.platforms.base import TransientPlatformError
 from cancellations.platforms.shopify.oauth import (
     InstallRefused,
@@ -48,11 +50,9 @@ def install(request: HttpRequest) -> HttpResponse:
 
 
 def _register_webhooks(store_id: int) -> None:
-    from cancellations.order_sync import start_backfill
-    from cancellations.tasks import register_shopify_webhooks_task
 
     try:
-        register_shopify_webhooks_task.delay(store_id)
+        send_task("platforms.register_shopify_webhooks", (store_id,))
         # Bring in the recent orders placed before the app was installed.
         start_backfill(store_id=store_id)
     except Exception:

@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from cancellations.platforms.shopify.signing import is_shop_domain, verify_webhook
-from cancellations.webhooks import record_webhook, store_id_for_shop
+from cancellations.webhooks.inbox import record_webhook, store_id_for_shop
 
 logger = logging.getLogger(__name__)
 

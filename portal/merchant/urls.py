@@ -1,15 +1,13 @@
 from django.urls import path
 
-from portal.merchant import (
-    audit_views,
-    bulk_views,
-    insights_views,
-    integration_urls,
-    policy_views,
-    queue_views,
-    rules_views,
-    views,
-)
+from portal.merchant import views
+from portal.merchant.audit import views as audit_views
+from portal.merchant.bulk import views as bulk_views
+from portal.merchant.insights import views as insights_views
+from portal.merchant.integrations import urls as integration_urls
+from portal.merchant.policy import views as policy_views
+from portal.merchant.queue import views as queue_views
+from portal.merchant.rules import views as rules_views
 
 app_name = "merchant"
 

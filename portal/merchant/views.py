@@ -17,8 +17,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cancellations.access import access_order
 from cancellations.models import Order
+from cancellations.orders.access import access_order
 from portal.merchant.base import StoreStaffView
 from portal.merchant.forms import DomainForm, GrantForm, InviteForm, LogoForm, RoleForm, StoreSettingsForm
 from tenants import selectors, services

@@ -11,6 +11,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cancellations.models import RequestStatus
 from portal.tenancy import store_url as _store_url
 
 register = template.Library()
@@ -56,7 +57,6 @@ def duration(value: timedelta | None) -> str:
 @register.filter
 def status_label(status: str) -> str:
     """The human name of a request status (events store the bare value)."""
-    from cancellations.models import RequestStatus
 
     try:
         return str(RequestStatus(status).label)

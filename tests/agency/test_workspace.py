@@ -4,9 +4,9 @@ from dataclasses import replace
 
 import pytest
 
-from cancellations.actors import Actor
 from cancellations.policy import DEFAULT_POLICY
-from cancellations.request_services import submit_request
+from cancellations.requests.actors import Actor
+from cancellations.requests.submission import submit_request
 from tenants.models import AgencyGrant, AgencyMembership
 from tenants.roles import AgencyRole, Role
 from tests.customer.conftest import set_policy

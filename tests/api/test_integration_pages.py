@@ -135,7 +135,7 @@ def test_a_bad_address_is_shown_on_the_form(admin_client, store_a, settings):
 
 
 def test_another_stores_endpoint_is_a_404_on_every_page(admin_client, store_a, store_b, receiver):
-    from cancellations.outgoing_webhooks import create_endpoint
+    from cancellations.notifications.webhooks import create_endpoint
 
     endpoint_b = create_endpoint(store=store_b, actor=None, url=receiver.url, events=["request.created"])
 

@@ -15,12 +15,13 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.utils import timezone
 
-from cancellations import outgoing_webhooks as hooks
-from cancellations.actors import Actor
 from cancellations.models import OutgoingWebhook, WebhookDeliveryAttempt, WebhookEndpoint
+from cancellations.notifications import webhooks as hooks
 from cancellations.policy import StorePolicy
-from cancellations.policy_services import save_policy
-from cancellations.request_services import approve_request, submit_request
+from cancellations.policy.services import save_policy
+from cancellations.requests.actors import Actor
+from cancellations.requests.services import approve_request
+from cancellations.requests.submission import submit_request
 from tests.factories import make_order
 from tests.requests.helpers import pending_request, scripted, staff_actor
 

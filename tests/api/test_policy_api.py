@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cancellations.models import StorePolicyVersion
-from cancellations.policy_services import current_policy
+from cancellations.policy.services import current_policy
 from tenants.roles import Scope
 from tests.api.conftest import TokenClient
 

@@ -93,7 +93,7 @@ def _store(fake: Any, run: Run) -> tuple[Any, Any]:
     from django.utils import timezone
 
     from cancellations.models import LineItem, Order
-    from cancellations.platforms.connections import connect_shopify
+    from cancellations.platforms.shopify.connections import connect_shopify
     from tenants.access import staff_access
     from tenants.models import Membership, Store, User
     from tenants.roles import Role
@@ -151,10 +151,11 @@ def _store(fake: Any, run: Run) -> tuple[Any, Any]:
 
 
 def _drain(store: Any, access: Any, run: Run) -> dict[str, Any]:
-    from cancellations.actors import Actor
-    from cancellations.bulk import OrderFilters, start_bulk_cancel
-    from cancellations.bulk_drain import sweep_bulk_jobs
+    from cancellations.bulk.drain import sweep_bulk_jobs
+    from cancellations.bulk.selectors import OrderFilters
+    from cancellations.bulk.services import start_bulk_cancel
     from cancellations.models import BulkCancelJob
+    from cancellations.requests.actors import Actor
 
     began = time.perf_counter()
     job = start_bulk_cancel(
@@ -183,7 +184,7 @@ def _drain(store: Any, access: Any, run: Run) -> dict[str, Any]:
 
 def _verify(fake: Any, store: Any, job: Any, run: Run) -> list[str]:
     """Every order processed, and cancelled exactly once, by the fake's count and by our rows."""
-    from cancellations.bulk_items import platform_key
+    from cancellations.bulk.items import platform_key
     from cancellations.models import BulkCancelItem, Order, OrderRequest, PlatformEffect
 
     shop = fake.shops[store.platform_domain]

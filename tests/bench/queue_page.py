@@ -205,7 +205,7 @@ def main() -> int:
     from django.test import Client
 
     from cancellations.models import OrderRequest
-    from cancellations.queue_selectors import QueueFilters, cursor_for, filtered_requests, page_queryset
+    from cancellations.queue.selectors import QueueFilters, cursor_for, filtered_requests, page_queryset
     from tenants.models import Membership, Store, User
 
     settings.ALLOWED_HOSTS = ["testserver"]

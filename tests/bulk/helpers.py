@@ -5,10 +5,11 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from cancellations.actors import Actor
-from cancellations.bulk import OrderFilters, start_bulk_cancel
-from cancellations.bulk_drain import drain_bulk_job
+from cancellations.bulk.drain import drain_bulk_job
+from cancellations.bulk.selectors import OrderFilters
+from cancellations.bulk.services import start_bulk_cancel
 from cancellations.models import BulkCancelJob, Order
+from cancellations.requests.actors import Actor
 from tenants.access import staff_access
 from tenants.models import Store
 from tenants.roles import Role

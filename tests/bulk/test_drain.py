@@ -10,11 +10,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from cancellations import bulk_drain, bulk_items
-from cancellations.actors import Actor
-from cancellations.bulk import cancel_bulk_job, pause_bulk_job, resume_bulk_job
-from cancellations.bulk_drain import BUSY, DONE, MORE, PAUSED, _claim, drain_bulk_job, sweep_bulk_jobs
-from cancellations.bulk_items import cancel_request, platform_key, request_key
+from cancellations.bulk import drain as bulk_drain
+from cancellations.bulk import items as bulk_items
+from cancellations.bulk.drain import BUSY, DONE, MORE, PAUSED, _claim, drain_bulk_job, sweep_bulk_jobs
+from cancellations.bulk.items import cancel_request, platform_key, request_key
+from cancellations.bulk.services import cancel_bulk_job, pause_bulk_job, resume_bulk_job
 from cancellations.models import (
     BulkCancelItem,
     BulkCancelJob,
@@ -30,7 +30,8 @@ from cancellations.models import (
 )
 from cancellations.platforms import get_adapter
 from cancellations.platforms.base import request_fingerprint
-from cancellations.request_services import submit_request
+from cancellations.requests.actors import Actor
+from cancellations.requests.submission import submit_request
 from tenants.models import Membership
 from tenants.roles import Role
 from tests.bulk.helpers import drain_to_end, orders, staff, start
@@ -128,7 +129,7 @@ def test_the_jobs_settings_reach_the_platform(store_a, django_capture_on_commit_
     first.refresh_from_db()
     assert effect.fingerprint == request_fingerprint("cancel", cancel_request(first, restocked.platform_id))
     assert cancel_request(first, restocked.platform_id).staff_note == "chargeback wave"
-    from cancellations.request_services import execution_choice
+    from cancellations.requests.selectors import execution_choice
 
     request = OrderRequest.objects.for_store(store_a).get(order=kept)
     assert (
@@ -257,7 +258,7 @@ def test_stopping_skips_what_was_not_reached_and_keeps_what_was_done(settings, s
     }
     assert _effects(store_a) == 2
     # a finished job cannot be steered any more
-    from cancellations.bulk import BulkJobConflict
+    from cancellations.bulk.services import BulkJobConflict
 
     with pytest.raises(BulkJobConflict):
         resume_bulk_job(store=store_a, job_id=job.pk, actor=actor)

@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cancellations.bulk import OrderFilters
+from cancellations.bulk.selectors import OrderFilters
 from cancellations.models import BulkCancelJob, OrderRequest
 from tenants.roles import Role
 from tests.bulk.helpers import drain_to_end, orders, staff, start

@@ -8,11 +8,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from cancellations.actors import Actor
-from cancellations.bulk import OrderFilters, preview_bulk_cancel, start_bulk_cancel
+from cancellations.bulk.selectors import OrderFilters, preview_bulk_cancel
+from cancellations.bulk.services import start_bulk_cancel
 from cancellations.models import BulkCancelItem, BulkCancelJob, LineItem, OrderRequest
-from cancellations.request_errors import InvalidRequest
-from cancellations.request_services import submit_request
+from cancellations.requests.actors import Actor
+from cancellations.requests.errors import InvalidRequest
+from cancellations.requests.submission import submit_request
 from tenants.errors import PermissionDenied
 from tenants.roles import Role
 from tests.bulk.helpers import orders, staff, start

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from cancellations.bulk_rate import (
+from cancellations.bulk.rate import (
     BUILTIN_CANCEL_COST,
     SHOPIFY_CANCEL_COST,
     Bucket,

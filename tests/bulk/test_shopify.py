@@ -8,9 +8,9 @@ from collections import Counter
 
 import pytest
 
-from cancellations.bulk_items import platform_key
+from cancellations.bulk.items import platform_key
 from cancellations.models import BulkCancelItem, Order, OrderRequest, PlatformEffect
-from cancellations.order_sync import upsert_order
+from cancellations.orders.services import upsert_order
 from cancellations.platforms.shopify.payloads import order_from_graphql
 from tests.bulk.helpers import drain_to_end, staff, start
 

@@ -11,9 +11,9 @@ import time
 import pytest
 from django.conf import settings as django_settings
 
-from cancellations.bulk_drain import sweep_bulk_jobs
+from cancellations.bulk.drain import sweep_bulk_jobs
+from cancellations.bulk.tasks import drain_bulk_cancel_job_task
 from cancellations.models import BulkCancelItem, BulkCancelJob, Order, OrderRequest, PlatformEffect, Refund
-from cancellations.tasks import drain_bulk_cancel_job_task
 from tenants.models import Store
 from tests.bulk.helpers import staff, start
 from tests.factories import make_order

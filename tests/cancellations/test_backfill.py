@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from cancellations.models import Order
-from cancellations.order_sync import backfill_orders, start_backfill
+from cancellations.orders.services import backfill_orders, start_backfill
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from cancellations.demo_orders import STATES, seed_demo_catalogue_and_orders
 from cancellations.models import LineItem, Order, Refund, Variant
 from cancellations.platforms import get_adapter
 from cancellations.platforms.base import CancelRequest
+from portal.dev.demo_orders import STATES, seed_demo_catalogue_and_orders
 
 pytestmark = pytest.mark.django_db
 

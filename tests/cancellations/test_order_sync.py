@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cancellations.models import Order
-from cancellations.order_sync import upsert_order
+from cancellations.orders.services import upsert_order
 from cancellations.platforms.base import LineSnapshot, OrderSnapshot
 from tests.factories import make_store
 

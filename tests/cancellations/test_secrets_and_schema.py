@@ -9,9 +9,9 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.db import connection
 
-from cancellations.crypto import SecretUnreadable, decrypt_secret, encrypt_secret
+from cancellations.core.crypto import SecretUnreadable, decrypt_secret, encrypt_secret
 from cancellations.models import PlatformConnection
-from cancellations.platforms.connections import connect_shopify
+from cancellations.platforms.shopify.connections import connect_shopify
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from cancellations.order_sync import upsert_order
+from cancellations.orders.services import upsert_order
 from cancellations.platforms.shopify.payloads import UnprocessablePayload, order_from_rest, product_from_rest
 from tests.cancellations.samples import orders_create_body, rest_order
 

@@ -39,7 +39,7 @@ def set_policy(store, **changes):
     from dataclasses import replace
 
     from cancellations.policy import DEFAULT_POLICY
-    from cancellations.policy_services import save_policy
+    from cancellations.policy.services import save_policy
 
     return save_policy(store=store, actor=None, policy=replace(DEFAULT_POLICY, **changes))
 

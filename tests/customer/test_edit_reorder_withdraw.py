@@ -7,8 +7,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from cancellations.access import make_order_link_token
 from cancellations.models import OrderRequest, RequestChange
+from cancellations.orders.access import make_order_link_token
 from cancellations.policy import DEFAULT_POLICY, WithdrawalSettings
 from tests.customer.conftest import set_policy
 from tests.factories import make_order

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cancellations.access import make_order_link_token
+from cancellations.orders.access import make_order_link_token
 from tests.customer.conftest import cancel_within, set_policy
 from tests.factories import make_order
 

@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from cancellations.access import make_order_link_token
 from cancellations.models import OrderRequest
+from cancellations.orders.access import make_order_link_token
 from cancellations.policy import WithdrawalSettings
 from tests.customer.conftest import set_policy
 from tests.e2e.conftest import code_from_mail

@@ -3,8 +3,8 @@ then sees it completed on their request page."""
 
 import pytest
 
-from cancellations.access import make_order_link_token
 from cancellations.models import RequestStatus
+from cancellations.orders.access import make_order_link_token
 from tenants.roles import Role
 from tests.e2e.conftest import SCREENSHOTS
 from tests.factories import PASSWORD, make_member, make_order

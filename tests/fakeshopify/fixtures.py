@@ -7,8 +7,8 @@ import uuid
 import pytest
 from django.core.cache import cache
 
-from cancellations.platforms.connections import connect_shopify
 from cancellations.platforms.shopify.client import bucket_key
+from cancellations.platforms.shopify.connections import connect_shopify
 from tenants.models import Store
 from tests.factories import make_store
 from tests.fakeshopify.server import FakeShopify

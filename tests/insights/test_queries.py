@@ -14,7 +14,7 @@ import pytest
 from cancellations.insights import queries
 from cancellations.insights.queries import Compared
 from cancellations.policy import StorePolicy
-from cancellations.policy_services import save_policy
+from cancellations.policy.services import save_policy
 from tests.insights.conftest import END, START, STOCKHOLM
 
 pytestmark = pytest.mark.django_db

@@ -17,8 +17,8 @@ from cancellations.insights.rollups import (
     refresh_rollups,
     stores_due_for_refresh,
 )
+from cancellations.insights.tasks import refresh_due_insights_task, refresh_insights_task
 from cancellations.models import DailyBreakdown, DailyRequestStats, DailyStoreStats, InsightsRollup
-from cancellations.tasks import refresh_due_insights_task, refresh_insights_task
 from tests.insights.conftest import END, START, STOCKHOLM, local
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from cancellations.errors import NotFound
 from cancellations.insights import InvalidPeriod, insights_summary, queries, record_retention_kept
 from cancellations.models import RetentionOutcome
+from tenants.errors import NotFound
 from tests.insights.conftest import END, START, STOCKHOLM, add_order, local
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from cancellations.models import OAuthState, PlatformConnection
-from cancellations.platforms.connections import SHOPIFY_WEBHOOK_TOPICS
+from cancellations.platforms.shopify.connections import SHOPIFY_WEBHOOK_TOPICS
 from cancellations.platforms.shopify.signing import query_signature
 from tests.factories import make_member
 from tests.fakeshopify.fixtures import API_KEY, API_SECRET, make_shopify_store

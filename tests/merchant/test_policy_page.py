@@ -12,9 +12,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from cancellations.models import StorePolicyVersion
-from cancellations.policy import StorePolicy, flatten_policy
-from cancellations.policy_services import current_policy, save_policy
-from portal.merchant.policy_forms import page_fields
+from cancellations.policy import StorePolicy, flatten_policy, validate_policy
+from cancellations.policy.services import current_policy, save_policy
+from portal.merchant.policy.forms import page_fields
 from tenants.models import StoreAuditEvent, User
 from tenants.roles import Role
 from tests.factories import make_member
@@ -230,7 +230,7 @@ def test_a_save_is_a_new_version_with_what_changed_and_an_audit_entry(admin_clie
 def test_the_page_carries_every_setting_of_the_policy(admin_client, store_a, people) -> None:
     # given a policy in which every setting differs from the defaults
     busy = StorePolicy.from_dict(BUSY)
-    assert busy.validate() == []
+    assert validate_policy(busy) == []
     default = flatten_policy(StorePolicy())
     assert all(value != default[path] for path, value in flatten_policy(busy).items() if path in default)
     save_policy(store=store_a, actor=people["owner"], policy=busy)

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from cancellations.actors import Actor
 from cancellations.models import RequestEvent
-from cancellations.request_services import add_request_note, reject_request
+from cancellations.requests.actors import Actor
+from cancellations.requests.services import add_request_note, reject_request
 from tenants import services
 from tenants.access import staff_access
 from tenants.models import StoreAuditEvent

@@ -10,10 +10,10 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from cancellations.access import make_order_link_token
-from cancellations.execution import execute_request
 from cancellations.models import OrderRequest, RequestEvent, RequestNote, RequestStatus
-from cancellations.request_services import approve_request, reject_request
+from cancellations.orders.access import make_order_link_token
+from cancellations.requests.execution import execute_request
+from cancellations.requests.services import approve_request, reject_request
 from tenants.roles import Role
 from tests.factories import make_member, make_user
 from tests.merchant.queue_helpers import make_request, queue_url, request_url

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from cancellations.errors import NotFound
 from cancellations.models import LineItem, Order
 from cancellations.policy import Action, Outcome, StorePolicy, decide, order_facts
-from cancellations.policy_services import decide_for_order, save_policy
+from cancellations.policy.services import decide_for_order, save_policy
+from tenants.errors import NotFound
 from tests.factories import make_order
 from tests.policy.builders import with_rule
 

@@ -19,6 +19,7 @@ from cancellations.policy import (
     decide,
     refund_summary,
     restocking_fee,
+    validate_policy,
 )
 from tests.policy.strategies import actions, fee_settings, money, offsets, orders, policies, policy_and_action
 
@@ -31,7 +32,7 @@ WHOLE_POLICY = settings(max_examples=100, deadline=None, database=None)
 @given(policy=policies())
 def test_generated_policies_are_valid(policy: StorePolicy) -> None:
     # The strategies build valid policies; the other properties rely on it.
-    assert policy.validate() == []
+    assert validate_policy(policy) == []
 
 
 @PROPERTY

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 
-from cancellations.errors import PolicyDataError
 from cancellations.policy import (
     RULE_ACTIONS,
     Action,
@@ -19,13 +18,15 @@ from cancellations.policy import (
     StorePolicy,
     WindowKind,
 )
+from cancellations.policy.errors import PolicyDataError
+from cancellations.policy.validation import validate_policy
 from tests.policy.builders import with_rule
 
 
 def test_the_default_policy_is_a_sensible_start() -> None:
     policy = StorePolicy()
 
-    assert policy.validate() == []
+    assert validate_policy(policy) == []
     assert policy.cancel.enabled and policy.edit_address.enabled and policy.reorder.enabled
     assert (
         not policy.edit_quantity.enabled

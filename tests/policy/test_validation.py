@@ -23,6 +23,7 @@ from cancellations.policy import (
     WithdrawalSettings,
     reason_errors,
 )
+from cancellations.policy.validation import validate_policy
 from tests.policy.builders import with_rule
 
 BASE = StorePolicy()
@@ -311,7 +312,7 @@ CASES = [
 )
 def test_each_problem_has_one_clear_message(policy, field, code, message) -> None:
     with translation.override("en"):
-        errors = policy.validate()
+        errors = validate_policy(policy)
 
         assert [(e.field, e.code, str(e.message)) for e in errors] == [(field, code, message)]
         assert errors[0].to_dict() == {"field": field, "code": code, "message": message}
@@ -340,22 +341,22 @@ def test_valid_variations_pass() -> None:
         withdrawal=WithdrawalSettings(enabled=True, period_days=14),
     )
 
-    assert policy.validate() == []
+    assert validate_policy(policy) == []
 
 
 def test_a_disabled_action_may_have_no_statuses() -> None:
     assert (
-        with_rule(
-            BASE, "swap_variant", enabled=False, financial_statuses=(), fulfillment_statuses=()
-        ).validate()
+        validate_policy(
+            with_rule(BASE, "swap_variant", enabled=False, financial_statuses=(), fulfillment_statuses=())
+        )
         == []
     )
 
 
 def test_messages_are_translated_when_shown_not_when_checked() -> None:
     with translation.override("sv"):
-        errors = with_rule(BASE, "cancel", approval={"grace_minutes": 30}).validate()
-        errors += with_rule(BASE, "cancel", financial_statuses=("nope",)).validate()
+        errors = validate_policy(with_rule(BASE, "cancel", approval={"grace_minutes": 30}))
+        errors += validate_policy(with_rule(BASE, "cancel", financial_statuses=("nope",)))
 
     # Lazy messages render in the language active where they are shown (the page's, the API caller's).
     assert all(isinstance(error.message, Promise) for error in errors)
@@ -370,7 +371,7 @@ def test_every_problem_is_reported_at_once() -> None:
         fees=FeeSettings(kind=FeeKind.PERCENT, percent=D("200")),
     )
 
-    fields = [error.field for error in policy.validate()]
+    fields = [error.field for error in validate_policy(policy)]
 
     assert fields == [
         "actions.cancel.financial_statuses",

@@ -10,15 +10,17 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, close_old_connections, connection, transaction
 
-from cancellations.errors import NotFound, PolicyInvalid
 from cancellations.models import StorePolicyVersion
 from cancellations.policy import FeeKind, FeeSettings, StorePolicy, WindowKind, policy_changes
-from cancellations.policy_services import (
+from cancellations.policy.errors import PolicyInvalid
+from cancellations.policy.services import (
     current_policy,
     policy_at_version,
+    policy_of,
     policy_versions,
     save_policy,
 )
+from tenants.errors import NotFound
 from tenants.scoping import UnscopedQueryError
 from tests.factories import make_member
 from tests.policy.builders import with_rule
@@ -168,4 +170,4 @@ def test_concurrent_saves_both_land_with_distinct_versions(store_a) -> None:
     )
     # Each version's diff is against the version saved just before it, whichever thread saved that.
     for previous, row in itertools.pairwise(rows):
-        assert row.change_summary == policy_changes(previous.policy, row.policy)
+        assert row.change_summary == policy_changes(policy_of(previous), policy_of(row))

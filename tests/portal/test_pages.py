@@ -43,7 +43,7 @@ def test_the_dev_mailbox_is_hidden_outside_debug(client):
     assert client.get("/dev/mail/").status_code == 404
 
 
-@override_settings(DEBUG=True, EMAIL_BACKEND="portal.dev_mail.DevMailBackend")
+@override_settings(DEBUG=True, EMAIL_BACKEND="portal.dev.mail.DevMailBackend")
 def test_the_dev_mailbox_shows_sent_mail_in_debug(client):
     mail.send_mail("Your sign-in code", "Code: 482913", "shop@example.com", ["ann@example.com"])
     listing = client.get("/dev/mail/?to=ann@")

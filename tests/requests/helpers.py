@@ -11,7 +11,6 @@ from typing import Any
 
 from django.test.utils import CaptureQueriesContext  # noqa: F401 - re-exported for tests
 
-from cancellations.actors import Actor
 from cancellations.models import Order, OrderRequest
 from cancellations.platforms.base import (
     CancelRequest,
@@ -27,8 +26,9 @@ from cancellations.platforms.base import (
 )
 from cancellations.platforms.builtin import BuiltinAdapter
 from cancellations.policy import ApprovalRules, StorePolicy
-from cancellations.policy_services import save_policy
-from cancellations.request_services import submit_request
+from cancellations.policy.services import save_policy
+from cancellations.requests.actors import Actor
+from cancellations.requests.submission import submit_request
 from tenants.access import staff_access
 from tenants.models import Store
 from tenants.roles import Role

@@ -5,10 +5,11 @@ from dataclasses import replace
 import pytest
 from django.core import mail
 
-from cancellations.actors import Actor
 from cancellations.models import InventoryAdjustment, OrderRequest
 from cancellations.policy import DEFAULT_POLICY
-from cancellations.request_services import approve_request, submit_request
+from cancellations.requests.actors import Actor
+from cancellations.requests.services import approve_request
+from cancellations.requests.submission import submit_request
 from tenants.access import staff_access
 from tenants.roles import Role
 from tests.customer.conftest import set_policy

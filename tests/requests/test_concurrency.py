@@ -10,15 +10,11 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from cancellations.actors import Actor
 from cancellations.models import OrderRequest, RequestEvent
-from cancellations.request_services import (
-    AlreadyDecided,
-    RequestAlreadyOpen,
-    approve_request,
-    reject_request,
-    submit_request,
-)
+from cancellations.requests.actors import Actor
+from cancellations.requests.errors import AlreadyDecided, RequestAlreadyOpen
+from cancellations.requests.services import approve_request, reject_request
+from cancellations.requests.submission import submit_request
 from tests.factories import make_order
 from tests.requests.helpers import key, pending_request, review_everything, staff_actor
 
@@ -117,12 +113,12 @@ class _no_execution:
     """Swallow the execution tasks approvals enqueue (the broker is not part of this test)."""
 
     def __enter__(self) -> None:
-        from cancellations import execution
+        from cancellations.requests import execution
 
-        self._send = execution._send
-        execution._send = lambda *args, **kwargs: None
+        self._enqueue = execution.enqueue
+        execution.enqueue = lambda *args, **kwargs: None
 
     def __exit__(self, *exc: object) -> None:
-        from cancellations import execution
+        from cancellations.requests import execution
 
-        execution._send = self._send
+        execution.enqueue = self._enqueue

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from cancellations.actors import Actor
 from cancellations.models import Notification, RequestEvent
-from cancellations.request_selectors import customer_requests, request_timeline
-from cancellations.request_services import (
-    AlreadyDecided,
-    InvalidRequest,
-    TransitionNotAllowed,
+from cancellations.requests.actors import Actor
+from cancellations.requests.errors import AlreadyDecided, InvalidRequest, TransitionNotAllowed
+from cancellations.requests.selectors import customer_requests, request_timeline
+from cancellations.requests.services import (
     add_request_note,
     approve_request,
     assign_request,

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cancellations.execution import (
+from cancellations.models import Notification, Order, OrderRequest, PlatformEffect, Refund, RequestEvent
+from cancellations.requests.execution import (
     COMPLETED,
     FAILED,
     RETRYING,
@@ -16,9 +17,8 @@ from cancellations.execution import (
     execute_request,
     sweep_stuck_requests,
 )
-from cancellations.models import Notification, Order, OrderRequest, PlatformEffect, Refund, RequestEvent
-from cancellations.request_services import approve_request, retry_request
-from cancellations.tasks import execute_request_task, poll_platform_job_task
+from cancellations.requests.services import approve_request, retry_request
+from cancellations.requests.tasks import execute_request_task, poll_platform_job_task
 from tests.factories import make_order
 from tests.requests.helpers import pending_request, scripted, staff_actor
 
@@ -203,8 +203,8 @@ def test_tasks_given_another_stores_request_do_nothing(store_a, store_b, setting
 
 
 def test_an_edit_and_a_reorder_are_carried_out_on_the_builtin_store(store_a, settings):
-    from cancellations.actors import Actor
-    from cancellations.request_services import submit_request
+    from cancellations.requests.actors import Actor
+    from cancellations.requests.submission import submit_request
     from tests.factories import make_product
 
     product = make_product(store_a)

@@ -17,8 +17,6 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import transaction
 
-from cancellations.actors import Actor
-from cancellations.execution import sweep_stuck_requests
 from cancellations.models import (
     InventoryAdjustment,
     Notification,
@@ -29,9 +27,12 @@ from cancellations.models import (
     RequestEvent,
     Variant,
 )
-from cancellations.notifications import sweep_notifications
-from cancellations.request_services import approve_request, submit_request
-from cancellations.tasks import execute_request_task
+from cancellations.notifications.services import sweep_notifications
+from cancellations.requests.actors import Actor
+from cancellations.requests.execution import sweep_stuck_requests
+from cancellations.requests.services import approve_request
+from cancellations.requests.submission import submit_request
+from cancellations.requests.tasks import execute_request_task
 from tenants.models import Store
 from tests.factories import make_order, make_product
 from tests.requests.helpers import key, review_everything

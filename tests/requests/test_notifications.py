@@ -12,9 +12,8 @@ import pytest
 from django.core import mail
 from django.utils import formats, timezone, translation
 
-from cancellations.actors import Actor
 from cancellations.models import Notification, StoreNotificationSettings
-from cancellations.notifications import (
+from cancellations.notifications.services import (
     NotificationNotSent,
     send_notification,
     send_staff_digests,
@@ -23,8 +22,10 @@ from cancellations.notifications import (
     slack_webhook_url,
 )
 from cancellations.policy import StorePolicy, WithdrawalSettings
-from cancellations.policy_services import save_policy
-from cancellations.request_services import approve_request, reject_request, submit_request
+from cancellations.policy.services import save_policy
+from cancellations.requests.actors import Actor
+from cancellations.requests.services import approve_request, reject_request
+from cancellations.requests.submission import submit_request
 from tenants.errors import DomainError
 from tenants.roles import Role
 from tests.factories import make_member, make_order
@@ -94,7 +95,7 @@ def test_approved_rejected_and_completed_emails(
     yes, no = pending_request(store), pending_request(store)
     with scripted(settings):
         approve_request(store=store, request_id=yes.pk, actor=staff)
-        from cancellations.execution import execute_request
+        from cancellations.requests.execution import execute_request
 
         execute_request(store=store, request_id=yes.pk)
     reject_request(store=store, request_id=no.pk, actor=staff, message="Redan packad / Already packed")

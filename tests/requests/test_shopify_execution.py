@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from cancellations.actors import Actor
-from cancellations.execution import COMPLETED, PENDING, RETRYING, SKIPPED, execute_request, poll_platform_job
 from cancellations.models import Order, RequestEvent
-from cancellations.order_sync import sync_order_from_platform
-from cancellations.request_services import submit_request
+from cancellations.orders.services import sync_order_from_platform
+from cancellations.requests.actors import Actor
+from cancellations.requests.execution import (
+    COMPLETED,
+    PENDING,
+    RETRYING,
+    SKIPPED,
+    execute_request,
+    poll_platform_job,
+)
+from cancellations.requests.submission import submit_request
 
 pytestmark = pytest.mark.django_db
 

@@ -7,16 +7,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cancellations.actors import Actor
 from cancellations.models import OrderRequest, RequestEvent
-from cancellations.request_selectors import request_timeline, requests_for_order
-from cancellations.request_services import (
-    IdempotencyKeyReused,
-    InvalidRequest,
-    RequestAlreadyOpen,
-    preview_action,
-    submit_request,
-)
+from cancellations.requests.actors import Actor
+from cancellations.requests.errors import IdempotencyKeyReused, InvalidRequest, RequestAlreadyOpen
+from cancellations.requests.selectors import request_timeline, requests_for_order
+from cancellations.requests.submission import preview_action, submit_request
 from tenants.errors import NotFound
 from tests.factories import make_order
 from tests.requests.helpers import key, pending_request, review_everything

@@ -6,10 +6,11 @@ import itertools
 
 import pytest
 
-from cancellations.actors import Actor
 from cancellations.models import OrderRequest, RequestEvent, RequestStatus
 from cancellations.models.requests import OPEN_STATUSES, TRANSITIONS, can_transition
-from cancellations.request_services import AlreadyDecided, TransitionNotAllowed, transition_request
+from cancellations.requests.actors import Actor
+from cancellations.requests.errors import AlreadyDecided, TransitionNotAllowed
+from cancellations.requests.lifecycle import transition
 from tenants.errors import Conflict
 from tests.factories import make_order
 from tests.requests.helpers import key
@@ -58,14 +59,14 @@ def test_a_move_writes_the_status_and_one_event_or_is_refused_and_writes_nothing
     )
 
     if (from_status, to_status) in ALLOWED:
-        transition_request(request, to_status, actor=Actor.system(), action="test")
+        transition(request, to_status, actor=Actor.system(), action="test")
         request.refresh_from_db()
         assert request.status == to_status
         event = RequestEvent.objects.for_store(store_a).get(request=request)
         assert (event.from_status, event.to_status) == (from_status, to_status)
     else:
         with pytest.raises(TransitionNotAllowed) as refused:
-            transition_request(request, to_status, actor=Actor.system(), action="test")
+            transition(request, to_status, actor=Actor.system(), action="test")
         assert refused.value.code == "transition_not_allowed"
         request.refresh_from_db()
         assert request.status == from_status

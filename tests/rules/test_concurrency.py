@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from cancellations import webhooks
 from cancellations.models import Order, OrderRequest, RequestEvent, RuleMatch, WebhookDelivery
 from cancellations.rules.engine import run_rules
-from cancellations.webhooks import process_webhook_delivery, record_webhook
+from cancellations.webhooks import inbox as webhooks
+from cancellations.webhooks.inbox import process_webhook_delivery, record_webhook
 from tenants.models import StoreAuditEvent
 from tests.cancellations.samples import rest_order
 from tests.rules.helpers import make_rule, risky_order

@@ -10,7 +10,6 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from cancellations.actors import Actor
 from cancellations.models import (
     Notification,
     OrderRequest,
@@ -21,10 +20,11 @@ from cancellations.models import (
 )
 from cancellations.platforms.base import CancelReason
 from cancellations.policy import ApprovalRules, StorePolicy
-from cancellations.policy_services import save_policy
-from cancellations.request_services import submit_request
+from cancellations.policy.services import save_policy
+from cancellations.requests.actors import Actor
+from cancellations.requests.selectors import cancel_options_for
+from cancellations.requests.submission import submit_request
 from cancellations.rules.engine import run_rules
-from cancellations.rules.requests import cancel_options_for
 from cancellations.rules.services import add_forwarder, move_rule
 from tenants.errors import NotFound
 from tenants.models import StoreAuditEvent

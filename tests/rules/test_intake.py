@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from cancellations.models import Order, OrderRequest, RuleMatch, WebhookDelivery
-from cancellations.order_sync import SyncOutcome
+from cancellations.orders.services import SyncOutcome
 from cancellations.rules.intake import order_events, rules_after_sync
-from cancellations.webhooks import process_webhook_delivery, record_webhook
+from cancellations.webhooks.inbox import process_webhook_delivery, record_webhook
 from tests.cancellations.samples import rest_order
 from tests.factories import make_order
 from tests.rules.helpers import make_rule

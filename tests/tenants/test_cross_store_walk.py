@@ -15,7 +15,6 @@ from django.core import serializers
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from cancellations.access import make_order_link_token
 from cancellations.models import (
     BulkCancelJob,
     LineItem,
@@ -28,7 +27,8 @@ from cancellations.models import (
     Variant,
     WebhookEndpoint,
 )
-from cancellations.outgoing_webhooks import create_endpoint
+from cancellations.notifications.webhooks import create_endpoint
+from cancellations.orders.access import make_order_link_token
 from cancellations.rules.services import create_rule
 from tenants import services
 from tenants.access import staff_access

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.core import mail, signing
 
-from cancellations.access import ORDER_LINK_SALT, make_order_link_token
+from cancellations.orders.access import ORDER_LINK_SALT, make_order_link_token
 from tests.factories import make_order
 
 pytestmark = pytest.mark.django_db

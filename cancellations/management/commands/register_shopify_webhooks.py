@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from cancellations.platforms.base import PlatformError
-from cancellations.platforms.connections import register_shopify_webhooks
+from cancellations.platforms.shopify.connections import register_shopify_webhooks
 from tenants.models import Store
 
 

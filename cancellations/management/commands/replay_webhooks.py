@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from cancellations.webhooks import replay_webhook_deliveries
+from cancellations.webhooks.inbox import replay_webhook_deliveries
 from tenants.models import Store
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cancellations.order_sync import BACKFILL_DAYS, backfill_orders
+from cancellations.orders.services import BACKFILL_DAYS, backfill_orders
 from cancellations.platforms.base import PlatformError
 from tenants.models import Store
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from cancellations.outgoing_webhooks import reencrypt_webhook_secrets
+from cancellations.notifications.webhooks import reencrypt_webhook_secrets
 
 
 class Command(BaseCommand):

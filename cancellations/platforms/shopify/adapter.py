@@ -284,14 +284,15 @@ class ShopifyAdapter(PlatformAdapter):
     def _complete_cancel(
         self, effect: PlatformEffect, snapshot: OrderSnapshot, *, replayed: bool
     ) -> CancelResult:
-        from cancellations.order_sync import upsert_order  # order_sync reaches adapters through the registry
-
         result = CancelResult(status=EffectStatus.COMPLETED, job_id=effect.job_id, refunded=snapshot.refunded)
-        with transaction.atomic():
-            record_outcome(effect, status=PlatformEffect.Status.COMPLETED, result=to_json(result))
-            upsert_order(store=self.store, snapshot=snapshot)
+        record_outcome(effect, status=PlatformEffect.Status.COMPLETED, result=to_json(result))
+        # The caller writes the order to the mirror (with the request's completion).
         return CancelResult(
-            status=result.status, job_id=result.job_id, refunded=result.refunded, replayed=replayed
+            status=result.status,
+            job_id=result.job_id,
+            refunded=result.refunded,
+            replayed=replayed,
+            order=snapshot,
         )
 
     def _complete_reorder(

@@ -13,7 +13,6 @@ error goes to the caller, whose idempotency handling finds out what happened.
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +21,7 @@ import httpx
 from django.conf import settings
 from django.core.cache import cache
 
+from cancellations.core.backoff import backoff_seconds
 from cancellations.platforms.base import PermanentPlatformError, PlatformError, TransientPlatformError
 
 logger = logging.getLogger(__name__)
@@ -218,8 +218,7 @@ class ShopifyClient:
         self.sleep(wait)
 
     def _backoff(self, attempt: int) -> float:
-        # Full jitter: spread retries of many workers over the whole window.
-        return random.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))
+        return backoff_seconds(attempt, base=self.backoff_base, cap=self.backoff_cap)
 
 
 def _retry_after(response: httpx.Response) -> float:

@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from cancellations.models import OAuthState, PlatformConnection
 from cancellations.platforms.base import PermanentPlatformError, TransientPlatformError
-from cancellations.platforms.connections import connect_shopify
 from cancellations.platforms.shopify.client import http_client, shop_origin
+from cancellations.platforms.shopify.connections import connect_shopify
 from cancellations.platforms.shopify.signing import app_secrets, is_shop_domain, verify_query
 from tenants.models import Platform, Store
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from portal.demo_data import seed_demo
+from portal.dev.demo_data import seed_demo
 
 
 class Command(BaseCommand):

@@ -1,0 +1,251 @@
+"""The webhook inbox: every verified delivery is stored once, then processed apart from the request.
+
+Shopify delivers at least once, in any order, and gives up on an endpoint that is slow or failing,
+so the web request only stores the delivery (one INSERT ... ON CONFLICT DO NOTHING on the unique
+(store, webhook_id)) and answers; a task processes it. A delivery that cannot be processed keeps its
+body and its error, and can be replayed once the cause is fixed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+
+from cancellations.core.queueing import send_task
+from cancellations.models import WebhookDelivery
+from cancellations.orders.services import (
+    retire_product,
+    sync_order_from_platform,
+    upsert_order,
+    upsert_product,
+)
+from cancellations.platforms.base import TransientPlatformError
+from cancellations.platforms.connections import disconnect_platform
+from cancellations.platforms.shopify.payloads import (
+    UnprocessablePayload,
+    gid,
+    order_from_rest,
+    product_from_rest,
+)
+from cancellations.rules.intake import rules_after_sync
+from cancellations.webhooks import compliance
+from tenants.models import Platform, Store
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[Store, Any, WebhookDelivery], None]
+
+# Shop domain -> store id, per process, briefly: every delivery asks, and the answer rarely changes.
+_SHOP_CACHE_SECONDS = 30.0
+_shop_stores: dict[str, tuple[int | None, float]] = {}
+
+
+def store_id_for_shop(shop: str) -> int | None:
+    """The id of the Shopify store whose shop this is (cached for a few seconds in this process)."""
+    cached = _shop_stores.get(shop)
+    if cached is not None and cached[1] > time.monotonic():
+        return cached[0]
+    store_id = (
+        Store.objects.filter(platform=Platform.SHOPIFY, platform_domain=shop)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if len(_shop_stores) > 10_000:
+        _shop_stores.clear()
+    _shop_stores[shop] = (store_id, time.monotonic() + _SHOP_CACHE_SECONDS)
+    return store_id
+
+
+def _order(store: Store, payload: Any, delivery: WebhookDelivery) -> None:
+    outcome = upsert_order(store=store, snapshot=order_from_rest(payload))
+    rules_after_sync(store=store, outcome=outcome, webhook_id=delivery.webhook_id)
+
+
+def _risk_changed(store: Store, payload: Any, delivery: WebhookDelivery) -> None:
+    # The risk webhook names the order; its assessment is read from the API with everything else.
+    order_id = (
+        payload.get("admin_graphql_api_id") or payload.get("order_id") if isinstance(payload, dict) else None
+    )
+    if not order_id:
+        raise UnprocessablePayload("The risk assessment names no order.")
+    outcome = sync_order_from_platform(store=store, order_platform_id=gid("Order", order_id))
+    rules_after_sync(store=store, outcome=outcome, webhook_id=delivery.webhook_id, risk_assessed=True)
+
+
+def _product(store: Store, payload: Any, delivery: WebhookDelivery) -> None:
+    upsert_product(store=store, snapshot=product_from_rest(payload))
+
+
+def _product_deleted(store: Store, payload: Any, delivery: WebhookDelivery) -> None:
+    if not isinstance(payload, dict) or not payload.get("id"):
+        raise UnprocessablePayload("The deleted product has no id.")
+    retire_product(store=store, platform_id=gid("Product", payload["id"]))
+
+
+def _uninstalled(store: Store, payload: Any, delivery: WebhookDelivery) -> None:
+    disconnect_platform(store=store)
+
+
+HANDLERS: dict[str, Handler] = {
+    "orders/create": _order,
+    "orders/updated": _order,
+    "orders/paid": _order,
+    "orders/cancelled": _order,
+    "orders/fulfilled": _order,
+    "orders/partially_fulfilled": _order,
+    "orders/risk_assessment_changed": _risk_changed,
+    "products/create": _product,
+    "products/update": _product,
+    "products/delete": _product_deleted,
+    "app/uninstalled": _uninstalled,
+    "customers/data_request": compliance.answer_data_request,
+    "customers/redact": compliance.redact_customer,
+    "shop/redact": compliance.redact_shop,
+}
+
+
+def record_webhook(
+    *,
+    store_id: int,
+    webhook_id: str,
+    topic: str,
+    shop_domain: str,
+    body: bytes,
+    api_version: str = "",
+    event_id: str = "",
+    triggered_at: datetime | None = None,
+) -> WebhookDelivery | None:
+    """Store a verified delivery and send it for processing; None if this webhook id was already stored."""
+    text = body.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+    table = WebhookDelivery._meta.db_table
+    with connection.cursor() as cursor:
+        # One statement, safe under concurrent duplicates: the unique (store, webhook_id) decides.
+        cursor.execute(
+            f"""
+            INSERT INTO {table}
+                (store_id, webhook_id, topic, shop_domain, api_version, event_id, triggered_at, body,
+                 status, attempts, error, received_at)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0, '', %s)
+            ON CONFLICT (store_id, webhook_id) DO NOTHING
+            RETURNING id
+            """,  # noqa: S608 - the table name is our own model's
+            [
+                store_id,
+                webhook_id[:100],
+                topic[:100],
+                shop_domain[:255],
+                api_version[:20],
+                event_id[:100],
+                triggered_at,
+                text,
+                WebhookDelivery.Status.RECEIVED,
+                timezone.now(),
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    delivery = WebhookDelivery(
+        pk=row[0],
+        store_id=store_id,
+        webhook_id=webhook_id,
+        topic=topic,
+        status=WebhookDelivery.Status.RECEIVED,
+    )
+    transaction.on_commit(lambda: enqueue_processing(store_id=store_id, delivery_id=row[0]))
+    return delivery
+
+
+def enqueue_processing(*, store_id: int, delivery_id: int) -> bool:
+    """Send a stored delivery to a worker; if the broker is down, the inbox sweep sends it later."""
+    return send_task("webhooks.process_delivery", (store_id, delivery_id))
+
+
+def process_webhook_delivery(*, store: Store, delivery_id: int) -> WebhookDelivery | None:
+    """Act on a stored delivery once; failures are kept with their error. None if another worker has it.
+
+    Raises TransientPlatformError (after recording the attempt) when trying again later may help.
+    """
+    retry: Exception | None = None
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.for_store(store)
+            .select_for_update(skip_locked=True)
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None or delivery.status in (
+            WebhookDelivery.Status.PROCESSED,
+            WebhookDelivery.Status.IGNORED,
+        ):
+            return delivery
+        delivery.attempts += 1
+        handler = HANDLERS.get(delivery.topic)
+        if handler is None:
+            delivery.status = WebhookDelivery.Status.IGNORED
+            delivery.error = ""
+        else:
+            try:
+                with transaction.atomic():
+                    handler(store, _parse(delivery.body), delivery)
+                delivery.status, delivery.error = WebhookDelivery.Status.PROCESSED, ""
+            except (TransientPlatformError, OperationalError) as error:
+                delivery.status, delivery.error = WebhookDelivery.Status.FAILED, _describe(error)
+                retry = error
+            except Exception as error:
+                # Kept with its body and error, to be replayed once the cause is fixed.
+                logger.exception("webhook %s (%s) could not be processed", delivery.pk, delivery.topic)
+                delivery.status, delivery.error = WebhookDelivery.Status.FAILED, _describe(error)
+        delivery.processed_at = timezone.now()
+        delivery.save(update_fields=["status", "error", "attempts", "processed_at"])
+    if retry is not None:
+        raise TransientPlatformError(delivery.error, retry_after=getattr(retry, "retry_after", None))
+    return delivery
+
+
+def replay_webhook_deliveries(*, store: Store, delivery_ids: list[int] | None = None) -> int:
+    """Send failed deliveries (all of the store's, or these) to be processed again."""
+    deliveries = WebhookDelivery.objects.for_store(store).filter(status=WebhookDelivery.Status.FAILED)
+    if delivery_ids is not None:
+        deliveries = deliveries.filter(pk__in=delivery_ids)
+    ids = list(deliveries.values_list("pk", flat=True))
+    WebhookDelivery.objects.for_store(store).filter(pk__in=ids).update(status=WebhookDelivery.Status.RECEIVED)
+    for delivery_id in ids:
+        transaction.on_commit(
+            lambda delivery_id=delivery_id: enqueue_processing(store_id=store.pk, delivery_id=delivery_id)
+        )
+    return len(ids)
+
+
+def sweep_webhook_inbox(*, older_than: timedelta = timedelta(minutes=5), limit: int = 1000) -> int:
+    """Send deliveries that have waited too long (a lost task, a broker outage) to be processed again."""
+    # A system sweep across stores: each row is processed under its own store by the task.
+    waiting = (
+        WebhookDelivery.objects.dangerously_unscoped()
+        .filter(status=WebhookDelivery.Status.RECEIVED, received_at__lt=timezone.now() - older_than)
+        .order_by("received_at")
+        .values_list("store_id", "pk")[:limit]
+    )
+    sent = 0
+    for store_id, delivery_id in list(waiting):
+        sent += enqueue_processing(store_id=store_id, delivery_id=delivery_id)
+    return sent
+
+
+def _parse(body: str) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError as error:
+        raise UnprocessablePayload(f"The body is not JSON: {error}.") from None
+
+
+def _describe(error: Exception) -> str:
+    message = getattr(error, "message", None) or str(error) or error.__class__.__name__
+    return f"{error.__class__.__name__}: {message}"[:2000]
