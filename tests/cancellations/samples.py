@@ -6,13 +6,22 @@ import json
 import os
 from pathlib import Path
 
-from tests.fakeshopify.schema import ROOT
+from tests.shared_data import HOW_TO_GET_IT, require, shared_path
 
-SAMPLES = Path(os.environ.get("SHOPIFY_SAMPLES", ROOT.parent / "shared" / "shopify" / "samples"))
+SAMPLES_VARIABLE = "SHOPIFY_SAMPLES"
+
+
+def samples_dir() -> Path:
+    """SHOPIFY_SAMPLES if set, else shopify/samples in the shared folder."""
+    configured = os.environ.get(SAMPLES_VARIABLE)
+    return Path(configured) if configured else shared_path("shopify", "samples")
 
 
 def sample_bytes(name: str) -> bytes:
-    return (SAMPLES / name).read_bytes()
+    """A sample file's bytes; the test asking skips (fails under CI) when the sample is missing."""
+    configured = os.environ.get(SAMPLES_VARIABLE)
+    how = f"set {SAMPLES_VARIABLE} to the samples folder" if configured else HOW_TO_GET_IT
+    return require(samples_dir() / name, what=f"Shopify's sample {name}", how=how).read_bytes()
 
 
 def orders_create_body() -> bytes:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import ast
-import os
 from pathlib import Path
 
 import pytest
 from graphql import parse, validate
 
 from cancellations.platforms.shopify.documents import DOCUMENTS
-from tests.fakeshopify.schema import DEFAULT_SCHEMA, admin_schema, schema_path
+from tests.fakeshopify.schema import SCHEMA_FILE, admin_schema, schema_path
+from tests.shared_data import shared_path
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,10 +28,15 @@ def _graphql_strings_in_code() -> dict[str, str]:
     return found
 
 
-def test_the_schema_is_found_where_ci_puts_it():
-    # CI sets SHOPIFY_ADMIN_SCHEMA; locally we fall back to ../shared. A missing schema fails, never skips.
-    assert schema_path() == Path(os.environ.get("SHOPIFY_ADMIN_SCHEMA") or DEFAULT_SCHEMA)
-    assert schema_path().exists(), f"Shopify's schema is missing at {schema_path()}"
+def test_the_schema_is_read_from_shopify_admin_schema_else_the_shared_folder(monkeypatch, tmp_path):
+    # CI sets SHOPIFY_ADMIN_SCHEMA (and CI, so a missing file fails there); locally ../shared is enough.
+    monkeypatch.setenv("SHOPIFY_ADMIN_SCHEMA", str(tmp_path / "pinned.graphql.gz"))
+    assert schema_path() == tmp_path / "pinned.graphql.gz"
+
+    monkeypatch.delenv("SHOPIFY_ADMIN_SCHEMA")
+    monkeypatch.setenv("AMEND_SHARED_DIR", str(tmp_path))
+    assert schema_path() == tmp_path / "shopify" / "admin_2026-07.schema.graphql.gz"
+    assert schema_path() == shared_path(*SCHEMA_FILE)
 
 
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))

@@ -9,23 +9,28 @@ from pathlib import Path
 
 from graphql import GraphQLSchema, build_schema
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SCHEMA = ROOT.parent / "shared" / "shopify" / "admin_2026-07.schema.graphql.gz"
+from tests.shared_data import HOW_TO_GET_IT, require, shared_path
+
+SCHEMA_FILE = ("shopify", "admin_2026-07.schema.graphql.gz")
+SCHEMA_VARIABLE = "SHOPIFY_ADMIN_SCHEMA"
 
 
 def schema_path() -> Path:
-    """SHOPIFY_ADMIN_SCHEMA if set, else ../shared/shopify/admin_2026-07.schema.graphql.gz."""
-    configured = os.environ.get("SHOPIFY_ADMIN_SCHEMA")
-    return Path(configured) if configured else DEFAULT_SCHEMA
+    """SHOPIFY_ADMIN_SCHEMA if set, else shopify/admin_2026-07.schema.graphql.gz in the shared folder."""
+    configured = os.environ.get(SCHEMA_VARIABLE)
+    return Path(configured) if configured else shared_path(*SCHEMA_FILE)
 
 
-@lru_cache(maxsize=1)
 def admin_schema() -> GraphQLSchema:
+    """The schema, for a test that needs it: skips (fails under CI) when the file is missing."""
     path = schema_path()
-    if not path.exists():
-        raise FileNotFoundError(
-            f"Shopify's Admin API schema is not at {path}; set SHOPIFY_ADMIN_SCHEMA to the .graphql.gz file."
-        )
+    how = f"set {SCHEMA_VARIABLE} to the .graphql.gz file" if os.environ.get(SCHEMA_VARIABLE) else None
+    require(path, what="Shopify's Admin API schema", how=how or f"{HOW_TO_GET_IT}, or set {SCHEMA_VARIABLE}")
+    return _load(path)
+
+
+@lru_cache(maxsize=2)
+def _load(path: Path) -> GraphQLSchema:
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         # Shopify's schema breaks a newer rule about deprecations that graphql-core checks;
         # documents are still validated against every type, field and argument.
