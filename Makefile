@@ -10,6 +10,7 @@ STAMP  := $(VENV)/.installed
 help:
 	@echo "make demo     run the portal with demo data on http://127.0.0.1:8000"
 	@echo "make test     run the test suite (starts a throwaway PostgreSQL unless DATABASE_URL is set)"
+	@echo "make test-fast the suite without the worker and browser tests (marked worker, e2e)"
 	@echo "make lint     ruff (check and format), mypy, and the import-layer contract"
 	@echo "make format   apply ruff's formatting and safe fixes"
 	@echo "make messages refresh and compile the translations"
@@ -29,6 +30,10 @@ demo: install
 
 test: install
 	$(PY) scripts/with_db.py $(PY) -m pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+
+# Everything but the tests that start a Celery worker or drive a browser; no coverage figure.
+test-fast: install
+	$(PY) scripts/with_db.py $(PY) -m pytest -m "not worker and not e2e" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
