@@ -15,7 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cancellations.models.orders import MONEY, Order
+from cancellations.models.fields import MoneyField
+from cancellations.models.orders import Order
 from cancellations.models.requests import OrderRequest
 from tenants.scoping import TenantModel
 
@@ -104,8 +105,8 @@ class BulkCancelJob(TenantModel):
     done_count = models.PositiveIntegerField(default=0)
     skipped_count = models.PositiveIntegerField(default=0)
     failed_count = models.PositiveIntegerField(default=0)
-    refund_total = models.DecimalField(**MONEY, help_text="To refund, as previewed.")
-    refunded_total = models.DecimalField(**MONEY, help_text="Refunded by the orders cancelled so far.")
+    refund_total = MoneyField(help_text="To refund, as previewed.")
+    refunded_total = MoneyField(help_text="Refunded by the orders cancelled so far.")
 
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -173,7 +174,7 @@ class BulkCancelItem(TenantModel):
         OrderRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     message = models.TextField(blank=True)
-    refund = models.DecimalField(**MONEY)
+    refund = MoneyField()
     currency = models.CharField(max_length=3, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     # When the drain should next look at this item (a retry after a transient error, or a confirmation

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
-from cancellations.models.orders import MONEY
+from cancellations.models.fields import MoneyField
 from tenants.scoping import TenantModel
 
 
@@ -33,7 +33,7 @@ class Variant(TenantModel):
     platform_id = models.CharField(max_length=64)
     title = models.CharField(max_length=255)
     sku = models.CharField(max_length=100, blank=True)
-    price = models.DecimalField(**MONEY)
+    price = MoneyField()
     available = models.BooleanField(default=True)
     inventory_quantity = models.IntegerField(
         null=True, blank=True, help_text="Empty when stock is not tracked."

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cancellations.models.catalogue import Variant
-from cancellations.models.orders import MONEY, Order
+from cancellations.models.fields import MoneyField
+from cancellations.models.orders import Order
 from tenants.scoping import TenantModel
 
 # Foreign keys below other than `store` carry no index of their own (db_index=False): every index on a
@@ -72,7 +73,7 @@ class Refund(TenantModel):
     effect = models.ForeignKey(
         PlatformEffect, on_delete=models.SET_NULL, db_index=False, null=True, blank=True
     )
-    amount = models.DecimalField(**MONEY)
+    amount = MoneyField()
     currency = models.CharField(max_length=3)
     method = models.CharField(max_length=20, choices=RefundMethod.choices)
     reason = models.CharField(max_length=200, blank=True)

@@ -12,7 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cancellations.models.orders import MONEY, Order
+from cancellations.models.fields import MoneyField
+from cancellations.models.orders import Order
 from tenants.scoping import TenantModel
 
 # Foreign keys other than `store` carry no index of their own (db_index=False): every index on a tenant
@@ -27,7 +28,7 @@ class RetentionOutcome(TenantModel):
     offer_kind = models.CharField(max_length=20)
     discount_code = models.CharField(max_length=100, blank=True)
     accepted_at = models.DateTimeField(default=timezone.now)
-    order_total = models.DecimalField(**MONEY)
+    order_total = MoneyField()
     currency = models.CharField(max_length=3, blank=True)
 
     class Meta(TenantModel.Meta):
@@ -47,9 +48,9 @@ class DailyStoreStats(TenantModel):
 
     day = models.DateField()
     placed = models.PositiveIntegerField(default=0)
-    placed_value = models.DecimalField(**MONEY)
+    placed_value = MoneyField()
     cancelled = models.PositiveIntegerField(default=0)
-    cancelled_value = models.DecimalField(**MONEY)
+    cancelled_value = MoneyField()
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta(TenantModel.Meta):
@@ -82,7 +83,7 @@ class DailyBreakdown(TenantModel):
     key = models.CharField(max_length=255)
     orders = models.PositiveIntegerField(default=0)
     cancelled = models.PositiveIntegerField(default=0)
-    value = models.DecimalField(**MONEY)
+    value = MoneyField()
 
     class Meta(TenantModel.Meta):
         constraints = [
@@ -107,8 +108,8 @@ class DailyRequestStats(TenantModel):
     offer_shown = models.BooleanField(default=False)
     completed = models.BooleanField(default=False)
     requests = models.PositiveIntegerField(default=0)
-    refunds = models.DecimalField(**MONEY)
-    fees = models.DecimalField(**MONEY)
+    refunds = MoneyField()
+    fees = MoneyField()
 
     class Meta(TenantModel.Meta):
         constraints = [

@@ -8,9 +8,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cancellations.models.fields import MoneyField
 from tenants.scoping import TenantModel
-
-MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0.00")}
 
 
 class FinancialStatus(models.TextChoices):
@@ -59,12 +58,12 @@ class Order(TenantModel):
     customer_locale = models.CharField(max_length=16, blank=True)
     placed_at = models.DateTimeField()
     currency = models.CharField(max_length=3)
-    subtotal = models.DecimalField(**MONEY)
-    shipping = models.DecimalField(**MONEY)
-    tax = models.DecimalField(**MONEY)
-    discount = models.DecimalField(**MONEY)
-    total = models.DecimalField(**MONEY)
-    refunded = models.DecimalField(**MONEY)
+    subtotal = MoneyField()
+    shipping = MoneyField()
+    tax = MoneyField()
+    discount = MoneyField()
+    total = MoneyField()
+    refunded = MoneyField()
     financial_status = models.CharField(
         max_length=20, choices=FinancialStatus.choices, default=FinancialStatus.PENDING
     )
@@ -123,8 +122,8 @@ class LineItem(TenantModel):
     product_tags = ArrayField(models.CharField(max_length=100), default=list, blank=True)
     quantity = models.PositiveIntegerField()
     fulfilled_quantity = models.PositiveIntegerField(default=0)
-    unit_price = models.DecimalField(**MONEY)
-    total_discount = models.DecimalField(**MONEY)
+    unit_price = MoneyField()
+    total_discount = MoneyField()
     position = models.PositiveIntegerField(default=0)
 
     class Meta(TenantModel.Meta):

@@ -6,15 +6,14 @@ table of every move it may make, and `cancellations.requests.services` is the on
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cancellations.models.orders import MONEY, LineItem, Order
+from cancellations.models.fields import MoneyField
+from cancellations.models.orders import LineItem, Order
 from tenants.scoping import TenantModel
 
 # Foreign keys other than `store` carry no index of their own (db_index=False): every index on a tenant
@@ -103,8 +102,8 @@ class OrderRequest(TenantModel):
     )
     refund_method = models.CharField(max_length=20, blank=True)
     currency = models.CharField(max_length=3, blank=True)
-    fee = models.DecimalField(**MONEY)
-    refund_amount = models.DecimalField(**MONEY)
+    fee = MoneyField()
+    refund_amount = MoneyField()
     retention_offer_shown = models.BooleanField(default=False)
     retention_offer_accepted = models.BooleanField(default=False)
 
@@ -228,7 +227,7 @@ class RequestChange(TenantModel):
     variant_platform_id = models.CharField(max_length=64, blank=True)
     quantity = models.PositiveIntegerField(null=True, blank=True)
     address = models.JSONField(default=dict, blank=True)
-    price_difference = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    price_difference = MoneyField()
 
     class Meta(TenantModel.Meta):
         constraints = [
