@@ -11,12 +11,12 @@ import json
 import zoneinfo
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from cancellations.audit.selectors import AuditEntry, AuditFilters, audit_entries, audit_page
+from portal.csv_export import Echo, safe_cell
 from portal.merchant.base import StoreStaffView
 from portal.merchant.queue.forms import AuditFilterForm
 from tenants.roles import Scope
@@ -34,25 +34,11 @@ CSV_COLUMNS = (
     "to_status",
     "details",
 )
-# Cells a spreadsheet would run as a formula (CSV injection): they are written with a leading quote.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for csv.writer inside a streaming response."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
 def _csv_row(entry: AuditEntry, zone: zoneinfo.ZoneInfo) -> list[str]:
     return [
-        _cell(value)
+        safe_cell(value)
         for value in (
             timezone.localtime(entry.at, timezone=zone).isoformat(),
             entry.source,
@@ -112,7 +98,7 @@ class AuditLogView(StoreStaffView):
         return self.render(request, "merchant/audit.html", context)
 
     def _csv(self, filters: AuditFilters, zone: zoneinfo.ZoneInfo) -> StreamingHttpResponse:
-        writer = csv.writer(_Echo())
+        writer = csv.writer(Echo())
 
         def lines() -> Iterator[str]:
             yield writer.writerow(CSV_COLUMNS)

@@ -27,6 +27,7 @@ from cancellations.bulk.selectors import (
 from cancellations.bulk.services import cancel_bulk_job, pause_bulk_job, resume_bulk_job, start_bulk_cancel
 from cancellations.models import BulkCancelItem, BulkCancelJob, BulkItemStatus
 from cancellations.requests.actors import Actor
+from portal.csv_export import Echo, safe_cell
 from portal.merchant.base import StoreStaffView
 from portal.merchant.bulk.forms import BulkCancelForm
 from tenants.errors import DomainError, NotFound, PermissionDenied
@@ -179,28 +180,18 @@ class BulkProgressView(BulkJobMixin):
         return response
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: str) -> str:
-    # A spreadsheet runs a cell that starts with these as a formula: keep it text.
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 class BulkResultView(BulkJobMixin):
     required_scopes = {"GET": Scope.REQUESTS_READ}
 
     def get(self, request: HttpRequest, job_id: int) -> HttpResponse:
         job = self.job(job_id)
-        writer = csv.writer(_Echo())
+        writer = csv.writer(Echo())
 
         def lines() -> Iterator[str]:
             yield writer.writerow(["number", "status", "message", "refund", "currency"])
             for row in bulk_result_rows(store=self.store, job=job):
                 yield writer.writerow(
-                    [_cell(row.number), row.status, _cell(row.message), row.refund, row.currency]
+                    [safe_cell(row.number), row.status, safe_cell(row.message), row.refund, row.currency]
                 )
 
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

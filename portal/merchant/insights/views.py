@@ -22,13 +22,12 @@ from cancellations.insights.catalogue import CHARTS, Chart, Column, chart, perio
 from cancellations.insights.periods import PRESET_DAYS, InvalidPeriod, Period, checked_period
 from cancellations.insights.report import StoreInsights
 from cancellations.insights.rollups import REFRESH_EVERY, refresh_due
+from portal.csv_export import safe_cell
 from portal.merchant.base import StoreStaffView
 from tenants.models import Store
 from tenants.roles import Scope
 
 DEFAULT_DAYS = 30
-# A spreadsheet runs a cell that starts like a formula; such text is exported with a leading quote.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class PeriodForm(forms.Form):
@@ -194,8 +193,7 @@ def _csv_value(value: Any) -> str:
         return f"{value:.6f}".rstrip("0").rstrip(".") if value else "0"
     if isinstance(value, Decimal | int):
         return str(value)
-    text = str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    return safe_cell(value)
 
 
 class InsightsCsvView(StoreStaffView):
