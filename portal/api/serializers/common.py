@@ -18,6 +18,7 @@ from cancellations.models import (
     RequestKind,
     RequestStatus,
 )
+from cancellations.requests.services import MAX_BULK_DECISION
 from tenants.models import Store
 from tenants.roles import Role
 
@@ -265,6 +266,50 @@ class ApproveSerializer(serializers.Serializer):
 
 class RejectSerializer(serializers.Serializer):
     message = serializers.CharField(max_length=5000, help_text="The store's reason, sent to the customer.")
+
+
+class BulkDecisionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    request_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        min_length=1,
+        max_length=MAX_BULK_DECISION,
+        help_text=f"The requests to decide, at most {MAX_BULK_DECISION}; each is decided on its own.",
+    )
+    message = serializers.CharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        help_text="The store's reason, sent to each customer; required to reject.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["action"] == "reject" and not (attrs.get("message") or "").strip():
+            raise serializers.ValidationError(
+                {"message": _("Tell the customers why.")}, code="message_required"
+            )
+        return attrs
+
+
+class BulkOutcomeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="request_id")
+    outcome = serializers.ChoiceField(
+        choices=["decided", "already_decided", "not_found", "error"],
+        help_text="decided; already_decided (someone decided it first); not_found; error (see code, detail).",
+    )
+    code = serializers.SerializerMethodField()
+    detail = serializers.SerializerMethodField()
+
+    def get_code(self, outcome: Any) -> str | None:
+        return str(outcome.error.code) if outcome.error else None
+
+    def get_detail(self, outcome: Any) -> str | None:
+        return outcome.error.message if outcome.error else None
+
+
+class BulkDecisionResultSerializer(serializers.Serializer):
+    results = BulkOutcomeSerializer(many=True)
+    counts = serializers.DictField(child=serializers.IntegerField())
 
 
 # --- policy --------------------------------------------------------------------------------------

@@ -19,9 +19,10 @@ from cancellations.queue.selectors import (
     UNASSESSED,
     QueueFilters,
 )
+from cancellations.requests.services import MAX_BULK_DECISION
 from tenants.models import User
 
-MAX_BULK = 500
+MAX_BULK = MAX_BULK_DECISION
 ALL = "all"
 OVERDUE = "overdue"
 ME = "me"
