@@ -22,7 +22,12 @@ from django.conf import settings
 from django.core.cache import cache
 
 from cancellations.core.backoff import backoff_seconds
-from cancellations.platforms.base import PermanentPlatformError, PlatformError, TransientPlatformError
+from cancellations.platforms.base import (
+    BucketReport,
+    PermanentPlatformError,
+    PlatformError,
+    TransientPlatformError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +52,19 @@ def shop_origin(shop: str) -> str:
 
 def bucket_key(shop: str) -> str:
     return f"shopify:bucket:{shop}"
+
+
+def bucket_report(shop: str) -> BucketReport | None:
+    """The bucket this shop's answers last reported, as the client cached it (wall-clock `at`)."""
+    data = cache.get(bucket_key(shop))
+    if not data:
+        return None
+    return BucketReport(
+        capacity=float(data["maximum"]),
+        rate=float(data["rate"]),
+        available=float(data["available"]),
+        at=float(data["at"]),
+    )
 
 
 _STATUS_ERRORS: dict[int, tuple[str, str]] = {
