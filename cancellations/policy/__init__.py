@@ -34,8 +34,8 @@ from cancellations.policy.engine import (
 )
 from cancellations.policy.facts import LineFacts, OrderFacts, order_facts
 from cancellations.policy.money import RefundSummary, refund_summary, restocking_fee, round_money
-from cancellations.policy.schema import (
-    DEFAULT_POLICY,
+from cancellations.policy.schema import DEFAULT_POLICY, StorePolicy
+from cancellations.policy.sections import (
     ActionRule,
     ApprovalRules,
     CancelReason,
@@ -45,7 +45,6 @@ from cancellations.policy.schema import (
     ReasonSettings,
     RefundSettings,
     RetentionOffer,
-    StorePolicy,
     Window,
     WithdrawalSettings,
 )

@@ -21,7 +21,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cancellations.policy.choices import LEGAL_WITHDRAWAL_DAYS, Action, ExclusionScope, WindowKind
 from cancellations.policy.facts import LineFacts, OrderFacts
-from cancellations.policy.schema import StorePolicy, Window
+from cancellations.policy.schema import StorePolicy
+from cancellations.policy.sections import Window
 
 
 class Outcome(models.TextChoices):

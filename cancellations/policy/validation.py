@@ -25,7 +25,8 @@ from cancellations.policy.choices import (
     RetentionKind,
     WindowKind,
 )
-from cancellations.policy.schema import ActionRule, StorePolicy
+from cancellations.policy.schema import StorePolicy
+from cancellations.policy.sections import ActionRule
 
 CUTOFF_PATTERN = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
 REASON_CODE_PATTERN = re.compile(r"[a-z0-9_]{1,40}")
