@@ -9,6 +9,7 @@ that re-check the store of each row themselves.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Self
 
 from django.db import models
@@ -23,9 +24,11 @@ class UnscopedQueryError(RuntimeError):
 
 class TenantQuerySet(models.QuerySet):
     _store_scoped: bool = False
+    # Set by QuerySet.__init__; django-stubs leaves the private attribute out.
+    _hints: dict[str, Any]
 
     def _clone(self) -> Self:
-        clone = super()._clone()
+        clone: Self = super()._clone()  # type: ignore[misc]  # private QuerySet._clone, not in django-stubs
         clone._store_scoped = self._store_scoped
         return clone
 
@@ -77,7 +80,7 @@ class TenantQuerySet(models.QuerySet):
         self._check_scoped()
         return super().delete()
 
-    def iterator(self, chunk_size: int | None = None):  # type: ignore[override]
+    def iterator(self, chunk_size: int | None = None) -> Iterator[Any]:
         self._check_scoped()
         return super().iterator(chunk_size=chunk_size)
 
