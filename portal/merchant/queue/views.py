@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import get_language
@@ -301,7 +302,7 @@ class BulkDecisionView(StoreStaffView):
 class RequestPageMixin(StoreStaffView):
     nav = "queue"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.request_id = kwargs.pop("request_id")
         return super().dispatch(request, *args, **kwargs)
 
