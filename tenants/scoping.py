@@ -10,7 +10,7 @@ that re-check the store of each row themselves.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from django.db import models
 
@@ -22,7 +22,10 @@ class UnscopedQueryError(RuntimeError):
     """Raised when a tenant-owned table is queried without naming a store."""
 
 
-class TenantQuerySet(models.QuerySet):
+_M = TypeVar("_M", bound=models.Model, covariant=True)
+
+
+class TenantQuerySet(models.QuerySet[_M]):
     _store_scoped: bool = False
     # Set by QuerySet.__init__; django-stubs leaves the private attribute out.
     _hints: dict[str, Any]
@@ -85,8 +88,9 @@ class TenantQuerySet(models.QuerySet):
         return super().iterator(chunk_size=chunk_size)
 
 
-class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: ignore[misc]
-    pass
+# Made at module level, not subclassed: that is the form django-stubs' plugin types, so that
+# `Order.objects.for_store(store)` is a TenantQuerySet[Order] rather than Any.
+TenantManager = models.Manager.from_queryset(TenantQuerySet, class_name="TenantManager")
 
 
 class TenantModel(models.Model):
