@@ -213,7 +213,7 @@ def start_batch(run: DrainRun, items: Sequence[BulkCancelItem]) -> list[Work]:
         Work(entry[0].pk, request.pk, entry[2].pk, entry[2].platform_id)
         for entry, request in zip(fresh, created, strict=True)
     ]
-    resumed = [Work(item.pk, item.request_id, item.order_id) for item in locked if item.order_id in mine]
+    resumed = [Work(item.pk, mine[item.order_id], item.order_id) for item in locked if item.order_id in mine]
     return [*ready, *resumed]
 
 

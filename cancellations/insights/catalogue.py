@@ -163,7 +163,7 @@ def _reasons(insights: StoreInsights) -> Chart:
         Column("previous_requests", _("Requests before")),
         Column("previous_share", _("Share before"), "percent"),
     ]
-    rows = []
+    rows: list[list[Any]] = []
     for row in data.rows:
         share = data.share(row)
         label = row.label or _("No reason given")
@@ -269,7 +269,7 @@ def _product_types(insights: StoreInsights) -> Chart:
         Column("previous_cancelled", _("Cancelled before")),
         Column("previous_cancellation_rate", _("Cancellation rate before"), "percent"),
     ]
-    rows = []
+    rows: list[list[Any]] = []
     for r in data.rows:
         rate = r.rate
         name = r.key or _("No product type")
@@ -313,7 +313,7 @@ def _time_to_cancel(insights: StoreInsights) -> Chart:
         Column("previous_cancelled", _("Cancelled orders before")),
         Column("previous_share", _("Share before"), "percent"),
     ]
-    rows = []
+    rows: list[list[Any]] = []
     for row in data.rows:
         share = data.share(row)
         rows.append(
@@ -361,7 +361,7 @@ def _decisions(insights: StoreInsights) -> Chart:
         ("rule_or_integration", _("A rule or an integration"), data.without_person),
         ("staff", _("Staff"), data.by_staff),
     ]
-    rows = [
+    rows: list[list[Any]] = [
         [
             code,
             label,
