@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from django.http import HttpRequest
 
 if TYPE_CHECKING:
-    from tenants.models import Store
+    from tenants.models import Store, User
 
 
 class AmendRequest(HttpRequest):
@@ -22,3 +22,9 @@ class AmendRequest(HttpRequest):
     store: Store | None
     # StaffSessionMiddleware, just before it signs out an idle session (see accounts/audit.py).
     _session_expired: bool
+
+
+class SignedInRequest(AmendRequest):
+    """A request past @login_required, or just after sign-in: the user is a User, never anonymous."""
+
+    user: User

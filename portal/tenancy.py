@@ -45,10 +45,12 @@ def on_store_domain(request: HttpRequest) -> bool:
     return getattr(request, "urlconf", None) == DOMAIN_URLCONF
 
 
-def store_url(request: HttpRequest, name: str, store: Store, **kwargs: Any) -> str:
+def store_url(request: HttpRequest, name: str, store: Store | None, **kwargs: Any) -> str:
     """Reverse a customer-portal URL for the store, with or without /s/<store>/ depending on the host."""
     if on_store_domain(request):
         return reverse(name, kwargs=kwargs or None, urlconf=DOMAIN_URLCONF)
+    if store is None:
+        raise ValueError("A customer-portal URL off the store's own domain needs the store.")
     return reverse(name, kwargs={"store_slug": store.slug, **kwargs})
 
 

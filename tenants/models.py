@@ -118,6 +118,7 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """A person: a store's customer, a store's staff, agency staff, or an operator of Amend."""
 
+    # Django's documented way to drop an inherited field; the stubs keep AbstractUser's types.
     username = None  # type: ignore[assignment]
     first_name = None  # type: ignore[assignment]
     last_name = None  # type: ignore[assignment]

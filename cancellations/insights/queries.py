@@ -57,6 +57,7 @@ class Compared(Generic[T]):
     def change(self) -> T | None:
         if self.current is None or self.previous is None:
             return None
+        # T is a number or a duration here; a TypeVar cannot say "subtracts from itself" for all of them.
         return self.current - self.previous  # type: ignore[operator]
 
 

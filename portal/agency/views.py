@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from cancellations.agency.selectors import combined_queue, store_figures
+from portal.http import SignedInRequest
 from tenants import services
 from tenants.access import AgencyAccess, access_agency
 from tenants.errors import DomainError, NotFound
@@ -132,7 +133,7 @@ class MemberChangeView(AgencyView):
 
 
 @login_required
-def agency_list(request: HttpRequest) -> HttpResponse:
+def agency_list(request: SignedInRequest) -> HttpResponse:
     memberships = AgencyMembership.objects.filter(user=request.user).select_related("agency")
     if len(memberships) == 1:
         return redirect("agency:overview", agency_slug=memberships[0].agency.slug)

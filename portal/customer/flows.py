@@ -113,7 +113,7 @@ class CancelView(_SubmitMixin):
         step = request.POST.get("step", "reason")
         code = request.POST.get("reason", "")
         text = request.POST.get("reason_text", "").strip()
-        kept = {"reason": code, "reason_text": text}
+        kept: dict[str, Any] = {"reason": code, "reason_text": text}  # template context for _page
         errors = reason_errors(policy, code=code, text=text)
         if errors:
             return self._page(

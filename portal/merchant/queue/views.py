@@ -87,7 +87,7 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
 
 
 # The badge of each status, as templates/includes/request_status.html draws it (inlined in the list).
-STATUS_BADGES = {
+STATUS_BADGES: dict[str, str] = {
     RequestStatus.COMPLETED: "badge--ok",
     RequestStatus.APPROVED: "badge--ok",
     RequestStatus.AUTO_APPROVED: "badge--ok",
@@ -185,7 +185,7 @@ class QueueView(StoreStaffView):
             staff=staff,
             target_label=_target_label(settings_row.response_target_hours),
         )
-        filters = form.filters(user=request.user, target=target)  # type: ignore[arg-type]
+        filters = form.filters(user=self.access.user, target=target)
         page = queue_page(
             store=self.store,
             filters=filters,
