@@ -35,7 +35,7 @@ import queue
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -344,7 +344,7 @@ def _refresh_counts(store: Store, job_id: int) -> dict[str, int]:
         .values("status")
         .annotate(n=Count("id"), refunded=Sum("refund"), started=Count("request_id"))
     )
-    by_status = {row["status"]: row for row in rows}
+    by_status: dict[str, Mapping[str, Any]] = {row["status"]: row for row in rows}
 
     def count(status: str, key: str = "n") -> int:
         return int((by_status.get(status) or {}).get(key) or 0)

@@ -5,14 +5,14 @@ A leaky bucket of points, as Shopify's cost-based limit is: it holds up to `capa
 call (`reserve` returns how long to wait, and counts the points as spent from that moment on), so
 several threads of one drain share the bucket without overdrawing it.
 
-The bucket is the adapter's `rate_budget()`. Where the platform reports its bucket (Shopify: every
-answer carries `extensions.cost.throttleStatus`, which the GraphQL client keeps in the shared cache),
-the limiter reads that report before each reservation. The first report replaces the limiter's guess
-(Shopify's standard bucket) outright; after that the limiter keeps its own count and takes a report in only when
-it shows fewer points by more than `tolerance` (other processes, such as request execution or order
-sync, spend from the same bucket). A report is always a little behind (it is stamped when the answer
-arrives, a few milliseconds after Shopify counted), so following every one would lose that much of the
-rate on each call. For the built-in store the rate is a setting, one point per cancel.
+The bucket is the adapter's `rate_budget()`. Where the platform reports its bucket (Shopify: every answer
+carries `extensions.cost.throttleStatus`, which the GraphQL client keeps in the shared cache), the
+limiter reads that report before each reservation. The first report replaces the limiter's guess
+(Shopify's standard bucket) outright; after that the limiter keeps its own count and takes a report in
+only when it shows fewer points by more than `tolerance` (other processes, such as request execution or
+order sync, spend from the same bucket). A report is always a little behind (it is stamped when the
+answer arrives, a few milliseconds after Shopify counted), so following every one would lose that much of
+the rate on each call. For the built-in store the rate is a setting, one point per cancel.
 """
 
 from __future__ import annotations

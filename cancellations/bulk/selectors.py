@@ -182,11 +182,11 @@ def orders_by_number(store: Store, numbers: Sequence[str]) -> tuple[list[Order],
     chosen: dict[int, Order] = {}
     unknown: list[str] = []
     for number in numbers:
-        order = by_token.get(number)
-        if order is None:
+        match = by_token.get(number)
+        if match is None:
             unknown.append(number)
         else:
-            chosen.setdefault(order.pk, order)
+            chosen.setdefault(match.pk, match)
     return list(chosen.values()), unknown
 
 

@@ -166,7 +166,8 @@ class RemoveLine:
     kind: ClassVar[str] = "remove"
 
 
-EditChange = ChangeAddress | SetQuantity | SwapVariant | RemoveLine
+LineChange = SetQuantity | SwapVariant | RemoveLine  # the changes made to one line
+EditChange = ChangeAddress | LineChange
 
 
 @dataclass(frozen=True)

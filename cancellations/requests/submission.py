@@ -81,7 +81,7 @@ class ChangeInput:
         line = value.get("line_id", value.get("line"))
         return cls(
             kind=str(value.get("kind", "")),
-            line_id=int(getattr(line, "pk", line)) if line not in (None, "") else None,
+            line_id=int(line.pk if isinstance(line, LineItem) else line) if line not in (None, "") else None,
             variant_id=str(value.get("variant_id") or ""),
             quantity=int(value["quantity"]) if value.get("quantity") not in (None, "") else None,
             address=value.get("address"),

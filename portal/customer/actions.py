@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -11,8 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from cancellations.models import Order
 from cancellations.policy import Action, Decision, Outcome, StorePolicy, combine, decide, order_facts
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
 # The actions the order page offers, in order, with the policy actions behind each.
-ACTIONS: tuple[tuple[str, str, tuple[Action, ...]], ...] = (
+ACTIONS: tuple[tuple[str, StrPromise, tuple[Action, ...]], ...] = (
     ("cancel", _("Cancel order"), (Action.CANCEL,)),
     ("edit_address", _("Change delivery address"), (Action.EDIT_ADDRESS,)),
     ("edit_items", _("Change items"), (Action.EDIT_QUANTITY, Action.SWAP_VARIANT, Action.REMOVE_LINE)),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 
 from cancellations.insights import formatting, queries
@@ -32,7 +34,7 @@ def cancellation_rate(insights: StoreInsights) -> Chart:
         Column("previous_cancelled", _("Cancelled before")),
         Column("previous_cancellation_rate", _("Cancellation rate before"), "percent"),
     ]
-    rows = [
+    rows: list[list[Any]] = [
         [p.first, p.last, p.placed, p.cancelled, p.rate, b.first, b.last, b.placed, b.cancelled, b.rate]
         for p, b in zip(points, previous, strict=True)
     ]
@@ -76,7 +78,7 @@ def requests(insights: StoreInsights) -> Chart:
         Column("requests", _("Requests")),
         Column("previous_requests", _("Requests before")),
     ]
-    rows = [
+    rows: list[list[Any]] = [
         [r.kind, r.outcome, kind_label(r.kind), outcome_label(r.outcome), r.count.current, r.count.previous]
         for r in data.rows
     ]
@@ -109,7 +111,7 @@ def reasons(insights: StoreInsights) -> Chart:
         Column("previous_requests", _("Requests before")),
         Column("previous_share", _("Share before"), "percent"),
     ]
-    rows = []
+    rows: list[list[Any]] = []
     for row in data.rows:
         share = data.share(row)
         label = row.label or _("No reason given")
@@ -141,7 +143,7 @@ def reason_trend(insights: StoreInsights) -> Chart:
     columns += [
         Column(f"requests_{item.code or 'none'}", item.label or _("No reason given")) for item in data.trend
     ]
-    rows = [
+    rows: list[list[Any]] = [
         [bucket.first, bucket.last, *(item.counts[i] for item in data.trend)]
         for i, bucket in enumerate(data.buckets)
     ]
@@ -172,7 +174,7 @@ def products(insights: StoreInsights) -> Chart:
         Column("previous_cancelled_orders", _("Cancelled orders before")),
         Column("previous_cancelled_value", _("Value cancelled before"), "money"),
     ]
-    rows = [
+    rows: list[list[Any]] = [
         [
             r.key,
             r.cancelled.current,
@@ -215,7 +217,7 @@ def product_types(insights: StoreInsights) -> Chart:
         Column("previous_cancelled", _("Cancelled before")),
         Column("previous_cancellation_rate", _("Cancellation rate before"), "percent"),
     ]
-    rows = []
+    rows: list[list[Any]] = []
     for r in data.rows:
         rate = r.rate
         name = r.key or _("No product type")

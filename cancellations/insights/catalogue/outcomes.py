@@ -28,7 +28,7 @@ def time_to_cancel(insights: StoreInsights) -> Chart:
         Column("previous_cancelled", _("Cancelled orders before")),
         Column("previous_share", _("Share before"), "percent"),
     ]
-    rows = []
+    rows: list[list[Any]] = []
     for row in data.rows:
         share = data.share(row)
         rows.append(
@@ -76,7 +76,7 @@ def decisions(insights: StoreInsights) -> Chart:
         ("rule_or_integration", _("A rule or an integration"), data.without_person),
         ("staff", _("Staff"), data.by_staff),
     ]
-    rows = [
+    rows: list[list[Any]] = [
         [
             code,
             label,

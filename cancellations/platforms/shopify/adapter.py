@@ -31,6 +31,7 @@ from cancellations.platforms.base import (
     EditRequest,
     EditResult,
     EffectStatus,
+    LineChange,
     OrderSnapshot,
     PermanentPlatformError,
     PlatformAdapter,
@@ -344,7 +345,7 @@ class ShopifyAdapter(PlatformAdapter):
                 "; ".join(e["message"] for e in _user_errors(payload)), code="address_refused"
             )
 
-    def _edit_lines(self, order: OrderSnapshot, changes: list[EditChange], request: EditRequest) -> Decimal:
+    def _edit_lines(self, order: OrderSnapshot, changes: list[LineChange], request: EditRequest) -> Decimal:
         begin = self.client.execute(documents.ORDER_EDIT_BEGIN, {"id": order.platform_id})["orderEditBegin"]
         if _user_errors(begin) or not begin.get("calculatedOrder"):
             raise PermanentPlatformError(

@@ -151,8 +151,8 @@ class ShopifyClient:
                     if not isinstance(outcome, PlatformError):
                         return outcome
                     failure = outcome
-                    if failure.code == "platform_throttled":
-                        retryable, delay = True, failure.retry_after  # type: ignore[attr-defined]
+                    if isinstance(failure, TransientPlatformError) and failure.code == "platform_throttled":
+                        retryable, delay = True, failure.retry_after
             if not retryable or attempt == self.max_attempts:
                 raise failure
             wait = delay if delay is not None else self._backoff(attempt)

@@ -33,7 +33,9 @@ class ErrorItemSerializer(serializers.Serializer):
 class ErrorSerializer(ErrorItemSerializer):
     """Every error the API answers with. `errors` lists each field at fault when there are several."""
 
-    errors = ErrorItemSerializer(many=True, required=False)
+    # DRF's metaclass takes declared fields off the class, so this does not hide Serializer.errors;
+    # the stubs cannot know that.
+    errors = ErrorItemSerializer(many=True, required=False)  # type: ignore[assignment]
 
 
 def page_of(child: type[serializers.Serializer]) -> type[serializers.Serializer]:
@@ -248,7 +250,8 @@ class RequestCreateSerializer(serializers.Serializer):
     refund_method = serializers.ChoiceField(
         choices=[("original", _("Original payment")), ("store_credit", _("Store credit"))], required=False
     )
-    changes = ChangeInputSerializer(many=True, required=False, max_length=100)
+    # With many=True DRF hands max_length to the ListSerializer; the stubs' __init__ does not list it.
+    changes = ChangeInputSerializer(many=True, required=False, max_length=100)  # type: ignore[call-arg]
 
 
 class ApproveSerializer(serializers.Serializer):

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms.formsets import BaseFormSet
 from django.http import QueryDict
-from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +35,9 @@ from cancellations.policy import (
 )
 from cancellations.policy.errors import PolicyDataError
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, StrPromise
+
 EXTRA_REASON_ROWS = 3
 MAX_REASONS = 50
 MAX_LIST_TEXT = 5000
@@ -49,8 +51,8 @@ class CommaListField(forms.CharField):
         kwargs.setdefault("help_text", _("Separate them with commas; capitals do not matter."))
         super().__init__(**kwargs)
 
-    def to_python(self, value: Any) -> tuple[str, ...]:  # type: ignore[override]
-        text = super().to_python(value)
+    def to_python(self, value: Any) -> tuple[str, ...]:  # type: ignore[override]  # items, not the text
+        text = super().to_python(value) or ""
         if len(text) > MAX_LIST_TEXT:
             raise ValidationError(_("Keep the list under 5000 characters."), code="too_long")
         return tuple(dict.fromkeys(item.strip() for item in text.split(",") if item.strip()))
@@ -69,26 +71,28 @@ class ChoiceListField(forms.MultipleChoiceField):
 
     def clean(self, value: Any) -> list[str]:
         ticked = set(super().clean(value))
-        return [str(key) for key, _label in self.choices if str(key) in ticked]
+        # Set choices are normalised to pairs; django-stubs types the getter as every input form.
+        choices = cast(Iterable[tuple[Any, Any]], self.choices)
+        return [str(key) for key, _label in choices if str(key) in ticked]
 
 
 class ZeroWhenEmptyInteger(forms.IntegerField):
-    def to_python(self, value: Any) -> int:  # type: ignore[override]
+    def to_python(self, value: Any) -> int:
         number = super().to_python(value)
         return 0 if number is None else number
 
 
 class ZeroWhenEmptyDecimal(forms.DecimalField):
-    def to_python(self, value: Any) -> Decimal:  # type: ignore[override]
+    def to_python(self, value: Any) -> Decimal:  # type: ignore[override]  # stubs: DecimalField(IntegerField)
         number = super().to_python(value)
         return Decimal(0) if number is None else number
 
 
-def _check(label: Promise, help_text: Promise | str = "") -> forms.BooleanField:
+def _check(label: StrPromise, help_text: StrOrPromise = "") -> forms.BooleanField:
     return forms.BooleanField(label=label, help_text=help_text, required=False)
 
 
-def _radios(label: Promise, choices: Any, help_text: Promise | str = "") -> forms.ChoiceField:
+def _radios(label: StrPromise, choices: Any, help_text: StrOrPromise = "") -> forms.ChoiceField:
     return forms.ChoiceField(
         label=label,
         choices=choices,
@@ -97,7 +101,7 @@ def _radios(label: Promise, choices: Any, help_text: Promise | str = "") -> form
     )
 
 
-def _languages() -> list[tuple[str, Promise]]:
+def _languages() -> list[tuple[str, StrPromise]]:
     return [(code, name) for code, name in settings.LANGUAGES]
 
 
@@ -113,11 +117,11 @@ class PolicySectionForm(forms.Form):
     """One section of the policy: `path` is where it sits in `StorePolicy.to_dict()`."""
 
     path: str = ""
-    title: Promise | str = ""
+    title: StrOrPromise = ""
     # Per-language texts, kept as {language: text} without the empty ones.
     language_groups: ClassVar[tuple[str, ...]] = ()
     # (legend, field names) inside the section; a falsy legend means no inner fieldset.
-    groups: ClassVar[tuple[tuple[Promise | str, tuple[str, ...]], ...]] = ()
+    groups: ClassVar[tuple[tuple[StrOrPromise, tuple[str, ...]], ...]] = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
@@ -157,7 +161,7 @@ class PolicySectionForm(forms.Form):
             return name
         return next((field for field in self.fields if field.startswith(f"{name}__")), None)
 
-    def fieldsets(self) -> Iterator[tuple[Promise | str, list[forms.BoundField]]]:
+    def fieldsets(self) -> Iterator[tuple[StrOrPromise, list[forms.BoundField]]]:
         for legend, names in self.groups or (("", tuple(self.fields)),):
             yield legend, [self[name] for name in names]
 
@@ -530,7 +534,7 @@ class PolicyPage:
         return items
 
 
-def _form_errors(form: forms.Form, where: Promise | str, anchor: str) -> list[dict[str, Any]]:
+def _form_errors(form: forms.Form, where: StrOrPromise, anchor: str) -> list[dict[str, Any]]:
     items = [{"message": message, "anchor": anchor, "where": where} for message in form.non_field_errors()]
     for field in form:
         items += [
@@ -544,9 +548,9 @@ def _form_errors(form: forms.Form, where: Promise | str, anchor: str) -> list[di
 
 
 @functools.cache
-def page_fields() -> dict[str, tuple[Promise | str, forms.Field]]:
+def page_fields() -> dict[str, tuple[StrOrPromise, forms.Field]]:
     """Every policy path the page edits (reasons aside): {path: (section title, form field)}."""
-    index: dict[str, tuple[Promise | str, forms.Field]] = {}
+    index: dict[str, tuple[StrOrPromise, forms.Field]] = {}
     for action in RULE_ACTIONS:
         for name, field in ActionRuleForm.base_fields.items():
             index[f"actions.{action.value}.{name.replace('__', '.')}"] = (action.label, field)

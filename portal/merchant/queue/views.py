@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import get_language
@@ -88,7 +89,7 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
 
 
 # The badge of each status, as templates/includes/request_status.html draws it (inlined in the list).
-STATUS_BADGES = {
+STATUS_BADGES: dict[str, str] = {
     RequestStatus.COMPLETED: "badge--ok",
     RequestStatus.APPROVED: "badge--ok",
     RequestStatus.AUTO_APPROVED: "badge--ok",
@@ -186,7 +187,7 @@ class QueueView(StoreStaffView):
             staff=staff,
             target_label=_target_label(settings_row.response_target_hours),
         )
-        filters = form.filters(user=request.user, target=target)  # type: ignore[arg-type]
+        filters = form.filters(user=self.access.user, target=target)
         page = queue_page(
             store=self.store,
             filters=filters,
@@ -301,7 +302,7 @@ class BulkDecisionView(StoreStaffView):
 class RequestPageMixin(StoreStaffView):
     nav = "queue"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.request_id = kwargs.pop("request_id")
         return super().dispatch(request, *args, **kwargs)
 
