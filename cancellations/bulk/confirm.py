@@ -216,10 +216,23 @@ def _confirmed_on_platform(run: DrainRun, confirmed: list[tuple[BulkCancelItem, 
             order.cancelled_at = status.cancelled_at
             order.cancel_reason = (status.cancel_reason or job.reason)[:40]
             order.financial_status = status.financial_status or order.financial_status
+            # The platform's own clock moves with the answer, so an older orders/updated (sent before
+            # the cancel, delivered after) is recognised as older and cannot re-open the order.
+            moved = status.updated_at or status.cancelled_at
+            if moved and (order.platform_updated_at is None or moved > order.platform_updated_at):
+                order.platform_updated_at = moved
             order.version += 1
             order.updated_at = now
         Order.objects.for_store(store).bulk_update(
-            orders, ["cancelled_at", "cancel_reason", "financial_status", "version", "updated_at"]
+            orders,
+            [
+                "cancelled_at",
+                "cancel_reason",
+                "financial_status",
+                "platform_updated_at",
+                "version",
+                "updated_at",
+            ],
         )
         _complete_many(
             run, [(items[request.pk], request, results[request.order_id]) for request in requests], now
