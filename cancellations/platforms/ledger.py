@@ -57,6 +57,10 @@ def record_outcome(effect: PlatformEffect, *, status: str, result: dict[str, Any
     effect.save(update_fields=["status", "result", "job_id", "completed_at"])
 
 
+# The code of "another worker is carrying this key out right now" (not a failure of the call).
+EFFECT_IN_PROGRESS = "effect_in_progress"
+
+
 @contextmanager
 def exclusive_key(store: Store, idempotency_key: str) -> Iterator[None]:
     """Hold a session-level lock on one key for a call that leaves the database (a platform API call).
@@ -71,7 +75,7 @@ def exclusive_key(store: Store, idempotency_key: str) -> Iterator[None]:
         (acquired,) = cursor.fetchone()
     if not acquired:
         raise TransientPlatformError(
-            "This change is being carried out by another worker.", code="effect_in_progress", retry_after=5
+            "This change is being carried out by another worker.", code=EFFECT_IN_PROGRESS, retry_after=5
         )
     try:
         yield
