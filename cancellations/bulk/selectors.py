@@ -35,7 +35,7 @@ from cancellations.models import (
     RequestKind,
     RiskLevel,
 )
-from cancellations.models.requests import OPEN_STATUSES, RequestStatus
+from cancellations.models.requests import OPEN_STATUSES
 from cancellations.requests.errors import InvalidRequest
 from tenants.errors import NotFound
 from tenants.models import Store
@@ -43,7 +43,7 @@ from tenants.models import Store
 ZERO = Decimal("0.00")
 # A cancel request in one of these is already under way: approved by the policy and not yet carried
 # out counts too (it is not "open" for the one-open constraint, but it will cancel the order).
-UNDER_WAY_STATUSES: tuple[str, ...] = (*OPEN_STATUSES, RequestStatus.AUTO_APPROVED)
+UNDER_WAY_STATUSES: tuple[str, ...] = OPEN_STATUSES
 # How many orders one preview lists by name for each reason it gives (the counts cover them all).
 EXAMPLES_PER_REASON = 50
 
