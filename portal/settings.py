@@ -257,6 +257,8 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {"task": "portal.purge_idempotency_keys", "schedule": 3600.0},
     # Bulk cancellations whose drain task was lost (a killed worker, a broker outage) are picked up again.
     "sweep-bulk-cancel-jobs": {"task": "bulk.sweep", "schedule": 30.0},
+    # Tags an automation rule added whose push to the platform was lost or refused are sent again.
+    "sweep-order-tags": {"task": "orders.sweep_tags", "schedule": 300.0},
     # Insights rollups: fold in the days that ended since the last refresh.
     "refresh-insights": {"task": "insights.refresh_due", "schedule": 3600.0},
 }

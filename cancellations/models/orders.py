@@ -82,6 +82,9 @@ class Order(TenantModel):
         max_length=12, choices=RiskRecommendation.choices, blank=True, default=RiskRecommendation.NONE
     )
     tags = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    # Tags Amend added (an automation rule) that the platform has not confirmed yet: pushed by the task
+    # `orders.push_tags`, sent again by the sweep until the platform took them, kept through syncs.
+    tags_to_push = ArrayField(models.CharField(max_length=100), default=list, blank=True)
     discount_codes = ArrayField(models.CharField(max_length=100), default=list, blank=True)
     payment_gateways = ArrayField(models.CharField(max_length=100), default=list, blank=True)
     shipping_address = models.JSONField(default=dict, blank=True)

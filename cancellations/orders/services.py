@@ -123,9 +123,15 @@ def upsert_order(*, store: Store, snapshot: OrderSnapshot) -> SyncOutcome:
             and snapshot.updated_at < order.platform_updated_at
         ):
             return SyncOutcome(order=order, stale=True)
-        changed = [name for name, value in _order_values(snapshot).items() if getattr(order, name) != value]
+        values = _order_values(snapshot)
+        if order.tags_to_push:
+            # Tags Amend added that the platform has not confirmed yet stay; those it shows are done.
+            shown = {tag.casefold() for tag in values["tags"]}
+            values["tags_to_push"] = [tag for tag in order.tags_to_push if tag.casefold() not in shown]
+            values["tags"] = [*values["tags"], *values["tags_to_push"]]
+        changed = [name for name, value in values.items() if getattr(order, name) != value]
         for name in changed:
-            setattr(order, name, _order_values(snapshot)[name])
+            setattr(order, name, values[name])
         lines_changed = _sync_lines(store, order, snapshot.lines)
         if changed or lines_changed:
             order.version += 1

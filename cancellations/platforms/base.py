@@ -363,6 +363,10 @@ class PlatformAdapter(ABC):
     def poll_job(self, job_id: str, *, idempotency_key: str) -> CancelResult:
         """The state of an asynchronous effect started under this key (Shopify's cancel job)."""
 
+    def add_tags(self, order_platform_id: str, tags: Sequence[str], *, idempotency_key: str) -> None:
+        """Add tags to the order on the platform (adding one it has already changes nothing)."""
+        raise PermanentPlatformError(f"{type(self).__name__} cannot tag orders.", code="tags_not_supported")
+
     # --- what bulk work needs ---
 
     # How many orders one `cancel_statuses` call answers for; 0: the platform has no such read, and

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from functools import partial
 
@@ -69,6 +69,9 @@ class BuiltinAdapter(PlatformAdapter):
 
     def fetch_order(self, order_platform_id: str, *, idempotency_key: str) -> OrderSnapshot:
         return snapshot_of(self._order(order_platform_id))
+
+    def add_tags(self, order_platform_id: str, tags: Sequence[str], *, idempotency_key: str) -> None:
+        """Nothing to do: the built-in store's record of an order is Amend's own, tagged already."""
 
     def poll_job(self, job_id: str, *, idempotency_key: str) -> CancelResult:
         # Built-in effects finish inside their transaction, so a "job" is simply the recorded outcome.

@@ -386,6 +386,20 @@ class _Root:
         order["shippingAddress"] = {**order["shippingAddress"], **address}
         return {"order": {"id": order["id"]}, "userErrors": []}
 
+    def tagsAdd(self, info, id, tags):
+        # https://shopify.dev/docs/api/admin-graphql/latest/mutations/tagsAdd: a tag the resource has
+        # already is not added twice (tags compare without regard to case).
+        order = self.shop.orders.get(id)
+        if order is None:
+            return {"node": None, "userErrors": [{"field": ["id"], "message": "Resource not found"}]}
+        have = {tag.casefold() for tag in order["tags"]}
+        for tag in tags:
+            for part in (item.strip() for item in tag.split(",")):
+                if part and part.casefold() not in have:
+                    order["tags"].append(part)
+                    have.add(part.casefold())
+        return {"node": {"__typename": "Order", "id": order["id"]}, "userErrors": []}
+
     def draftOrderCreate(self, info, input):
         for line in input.get("lineItems") or []:
             if line.get("variantId") not in self.shop.prices:

@@ -92,6 +92,14 @@ class ShopifyAdapter(PlatformAdapter):
             self._client = ShopifyClient(shop=connection.shop_domain, access_token=connection.access_token)
         return self._client
 
+    # --- tags ---
+
+    def add_tags(self, order_platform_id: str, tags: Sequence[str], *, idempotency_key: str) -> None:
+        payload = self.client.execute(documents.TAGS_ADD, {"id": order_platform_id, "tags": list(tags)})
+        errors = _user_errors(payload["tagsAdd"])
+        if errors:
+            raise PermanentPlatformError("; ".join(e["message"] for e in errors), code="tags_refused")
+
     # --- what bulk work needs ---
 
     def rate_budget(self) -> RateBudget:

@@ -163,6 +163,17 @@ mutation AmendOrderUpdateAddress($input: OrderInput!) {
 }
 """
 
+# Adding a tag an order has already is a no-op on Shopify, so a repeated call is harmless.
+# https://shopify.dev/docs/api/admin-graphql/latest/mutations/tagsAdd
+TAGS_ADD = """
+mutation AmendTagsAdd($id: ID!, $tags: [String!]!) {
+  tagsAdd(id: $id, tags: $tags) {
+    node { id }
+    userErrors { field message }
+  }
+}
+"""
+
 DRAFT_ORDER_CREATE = """
 mutation AmendDraftOrderCreate($input: DraftOrderInput!) {
   draftOrderCreate(input: $input) {
@@ -221,6 +232,7 @@ DOCUMENTS: dict[str, str] = {
     "AmendOrderEditAddVariant": ORDER_EDIT_ADD_VARIANT,
     "AmendOrderEditCommit": ORDER_EDIT_COMMIT,
     "AmendOrderUpdateAddress": ORDER_UPDATE_ADDRESS,
+    "AmendTagsAdd": TAGS_ADD,
     "AmendDraftOrderCreate": DRAFT_ORDER_CREATE,
     "AmendDraftOrdersByTag": DRAFT_ORDERS_BY_TAG,
     "AmendWebhookSubscriptionCreate": WEBHOOK_SUBSCRIPTION_CREATE,
