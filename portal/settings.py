@@ -322,6 +322,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # The API reads JSON only: a form or multipart body is a 415, never read as an empty input.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["portal.api.throttling.CallerRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "portal.api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "portal.api.errors.api_exception_handler",

@@ -147,3 +147,12 @@ def test_an_agency_walks_its_stores_page_by_page(store_a, store_b):
     assert names == ["Alpha Shop", "Bravo Butik", "Charlie"]
     assert second["next"] is None
     assert {store["role"] for store in first["results"]} == {"viewer"}
+
+
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
+def test_an_unknown_api_path_is_a_json_404_for_every_method(api_a, method):
+    response = getattr(api_a, method)("/api/v1/no-such-thing/", content_type="application/json")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == "not_found"

@@ -80,3 +80,17 @@ def test_another_stores_policy_is_a_404(api_a, store_b):
     assert api_a.get(_policy(store_b)).status_code == 404
     assert api_a.put_json(_policy(store_b), {"policy": {}}).status_code == 404
     assert StorePolicyVersion.objects.for_store(store_b).count() == 0
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["multipart/form-data; boundary=BoUnDaRy", "application/x-www-form-urlencoded", "text/plain"],
+)
+def test_a_body_that_is_not_json_is_refused_and_saves_nothing(api_a, store_a, content_type):
+    body = "--BoUnDaRy--\r\n" if content_type.startswith("multipart") else "policy=strict"
+
+    response = api_a.put(_policy(store_a), body, content_type=content_type)
+
+    assert response.status_code == 415, response.content
+    assert response.json()["code"] == "unsupported_media_type"
+    assert StorePolicyVersion.objects.for_store(store_a).count() == 0

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,8 +36,9 @@ from tenants.roles import Scope
 from tenants.tokens import TokenAccess, stores_for_token, token_access
 
 
+@csrf_exempt  # it changes nothing: a POST with a token (no CSRF cookie) gets the JSON 404 too
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-    """A path under /api/v1/ that names nothing: the one error shape, not the HTML page."""
+    """A path under /api/v1/ that names nothing, for any method: the one error shape, not an HTML page."""
     return JsonResponse(error_body("not_found", "not_found", str(_("Not found."))), status=404)
 
 
