@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import secrets
-import socket
 import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -47,6 +45,7 @@ from cancellations.models import (
     WebhookEvent,
 )
 from cancellations.models.outgoing import PING_EVENT
+from cancellations.notifications import egress
 from tenants.errors import DomainError, NotFound
 from tenants.models import Store, User
 from tenants.services import record_store_event
@@ -106,18 +105,6 @@ def new_secret() -> str:
 # --- endpoints -----------------------------------------------------------------------------------
 
 
-def _public_address(host: str) -> bool:
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except (socket.gaierror, UnicodeError):
-        return False
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global or address.is_multicast:
-            return False
-    return bool(infos)
-
-
 def check_endpoint_url(url: str) -> str:
     """The URL, if webhooks may be sent to it: https:// on a public address (or anywhere in development)."""
     url = (url or "").strip()
@@ -128,8 +115,13 @@ def check_endpoint_url(url: str) -> str:
         raise EndpointInvalid(_("Use an https:// address of at most 500 characters."), field="url")
     if parts.username or parts.password:
         raise EndpointInvalid(_("Leave user names and passwords out of the address."), field="url")
-    if not allow_private and not _public_address(parts.hostname):
-        raise EndpointInvalid(_("The address must be reachable on the public internet."), field="url")
+    if not allow_private:
+        try:
+            egress.checked_address(parts.hostname, parts.port or 443, allow_private=False)
+        except egress.AddressRefused:
+            raise EndpointInvalid(
+                _("The address must be reachable on the public internet."), field="url"
+            ) from None
     return url
 
 
@@ -368,15 +360,17 @@ def _post(endpoint: WebhookEndpoint, webhook: OutgoingWebhook) -> tuple[int | No
     try:
         check_endpoint_url(endpoint.url)
         headers[SIGNATURE_HEADER] = sign(endpoint.secret, timestamp, body)
-        response = httpx.post(
+        response = egress.post(
             endpoint.url,
             content=body,
             headers=headers,
             timeout=float(settings.WEBHOOK_TIMEOUT_SECONDS),
-            follow_redirects=False,
+            allow_private=bool(settings.WEBHOOK_ALLOW_PRIVATE_URLS),
         )
     except EndpointInvalid as error:
         return None, "", error.message
+    except egress.AddressRefused as error:
+        return None, "", str(error)[:500]
     except SecretUnreadable as error:
         return None, "", str(error)
     except httpx.HTTPError as error:
