@@ -89,9 +89,14 @@ def test_an_endpoint_is_added_tested_and_its_log_shown(
         {"url": receiver.url, "events": ["request.created", "request.decided"], "active": "on"},
     )
     endpoint = WebhookEndpoint.objects.for_store(store_a).get()
-    assert response.status_code == 302
-    assert response["Location"] == _url("webhook", store_a, endpoint_id=endpoint.pk)
-    assert endpoint.secret in admin_client.get(response["Location"]).content.decode()
+    # The signing secret is shown in full on this answer only, which no cache may keep.
+    assert response.status_code == 201
+    assert endpoint.secret in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    later = admin_client.get(_url("webhook", store_a, endpoint_id=endpoint.pk))
+    assert endpoint.secret not in later.content.decode()
+    assert endpoint.secret[:12] in later.content.decode()
+    assert "no-store" in later["Cache-Control"]
 
     with django_capture_on_commit_callbacks(execute=True):
         tested = admin_client.post(_url("webhook_test", store_a, endpoint_id=endpoint.pk))
@@ -112,9 +117,14 @@ def test_an_endpoint_is_changed_rotated_and_removed(admin_client, store_a, recei
         _url("webhook", store_a, endpoint_id=endpoint.pk),
         {"url": receiver.url, "events": ["request.completed"], "description": "ERP"},
     )
-    admin_client.post(_url("webhook_rotate", store_a, endpoint_id=endpoint.pk))
+    rotated = admin_client.post(_url("webhook_rotate", store_a, endpoint_id=endpoint.pk))
 
     endpoint.refresh_from_db()
+    assert endpoint.secret in rotated.content.decode() and "no-store" in rotated["Cache-Control"]
+    assert (
+        endpoint.secret
+        not in admin_client.get(_url("webhook", store_a, endpoint_id=endpoint.pk)).content.decode()
+    )
     assert saved.status_code == 302
     assert (endpoint.events, endpoint.description, endpoint.active) == (["request.completed"], "ERP", False)
     assert endpoint.secret != old_secret

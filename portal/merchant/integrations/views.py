@@ -1,9 +1,18 @@
-"""Merchant pages for integrations: API tokens and webhook endpoints (both need `tokens:manage`)."""
+"""Merchant pages for integrations: API tokens and webhook endpoints (both need `tokens:manage`).
+
+Secrets are shown once, on the answer that made them (a new token, a new endpoint, a new signing
+secret), then only by their first characters; every page here is sent with `Cache-Control: no-store`
+so no browser or proxy cache keeps one.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from cancellations.models import WebhookEndpoint, WebhookEvent
@@ -15,8 +24,20 @@ from tenants.errors import DomainError, NotFound
 from tenants.roles import Scope
 from tenants.tokens import API_SCOPES, create_store_token, revoke_store_token, store_tokens
 
+# How much of a secret the pages show after the answer that made it.
+SECRET_PREFIX = 12
 
-class TokenListView(StoreStaffView):
+
+class _NoStore(StoreStaffView):
+    """A page that may carry a secret: never stored by a browser or a proxy."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = super().dispatch(request, *args, **kwargs)
+        add_never_cache_headers(response)
+        return response
+
+
+class TokenListView(_NoStore):
     required_scopes = {"GET": Scope.TOKENS_MANAGE, "POST": Scope.TOKENS_MANAGE}
     nav = "tokens"
 
@@ -47,7 +68,7 @@ class TokenListView(StoreStaffView):
         return self._page(request, form, status=400)
 
 
-class TokenRevokeView(StoreStaffView):
+class TokenRevokeView(_NoStore):
     required_scopes = {"POST": Scope.TOKENS_MANAGE}
 
     def post(self, request: HttpRequest, token_id: int) -> HttpResponse:
@@ -59,7 +80,7 @@ class TokenRevokeView(StoreStaffView):
         return self.redirect_here("merchant:tokens")
 
 
-class WebhookListView(StoreStaffView):
+class WebhookListView(_NoStore):
     required_scopes = {"GET": Scope.TOKENS_MANAGE, "POST": Scope.TOKENS_MANAGE}
     nav = "webhooks"
 
@@ -89,11 +110,11 @@ class WebhookListView(StoreStaffView):
                 form_error(form, error)
             else:
                 messages.success(request, _("Endpoint added. Copy its signing secret below."))
-                return self.redirect_here("merchant:webhook", endpoint_id=endpoint.pk)
+                return WebhookDetailView.page(self, request, endpoint, new_secret=endpoint.secret, status=201)
         return self._page(request, form, status=400)
 
 
-class WebhookDetailView(StoreStaffView):
+class WebhookDetailView(_NoStore):
     required_scopes = {"GET": Scope.TOKENS_MANAGE, "POST": Scope.TOKENS_MANAGE}
     nav = "webhooks"
 
@@ -103,25 +124,42 @@ class WebhookDetailView(StoreStaffView):
         except NotFound:
             raise Http404 from None
 
-    def _page(
-        self, request: HttpRequest, endpoint: WebhookEndpoint, form: EndpointForm, status: int = 200
+    @staticmethod
+    def page(
+        view: StoreStaffView,
+        request: HttpRequest,
+        endpoint: WebhookEndpoint,
+        form: EndpointForm | None = None,
+        *,
+        new_secret: str = "",
+        status: int = 200,
     ) -> HttpResponse:
+        """The endpoint's page; `new_secret` is shown in full on this answer only."""
+        if form is None:
+            form = EndpointForm(
+                initial={
+                    "url": endpoint.url,
+                    "description": endpoint.description,
+                    "events": endpoint.events,
+                    "active": endpoint.active,
+                }
+            )
         context = {
             "endpoint": endpoint,
             "form": form,
-            "deliveries": outgoing_webhooks.endpoint_log(store=self.store, endpoint=endpoint),
+            "deliveries": outgoing_webhooks.endpoint_log(store=view.store, endpoint=endpoint),
+            "new_secret": new_secret,
+            "secret_prefix": endpoint.secret[:SECRET_PREFIX],
         }
-        return self.render(request, "merchant/webhook.html", context, status=status)
+        return view.render(request, "merchant/webhook.html", context, status=status)
+
+    def _page(
+        self, request: HttpRequest, endpoint: WebhookEndpoint, form: EndpointForm, status: int = 200
+    ) -> HttpResponse:
+        return self.page(self, request, endpoint, form, status=status)
 
     def get(self, request: HttpRequest, endpoint_id: int) -> HttpResponse:
-        endpoint = self._endpoint(endpoint_id)
-        initial = {
-            "url": endpoint.url,
-            "description": endpoint.description,
-            "events": endpoint.events,
-            "active": endpoint.active,
-        }
-        return self._page(request, endpoint, EndpointForm(initial=initial))
+        return self.page(self, request, self._endpoint(endpoint_id))
 
     def post(self, request: HttpRequest, endpoint_id: int) -> HttpResponse:
         endpoint = self._endpoint(endpoint_id)
@@ -157,18 +195,18 @@ class WebhookTestView(StoreStaffView):
         return self.redirect_here("merchant:webhook", endpoint_id=endpoint_id)
 
 
-class WebhookRotateView(StoreStaffView):
+class WebhookRotateView(_NoStore):
     required_scopes = {"POST": Scope.TOKENS_MANAGE}
 
     def post(self, request: HttpRequest, endpoint_id: int) -> HttpResponse:
         try:
-            outgoing_webhooks.rotate_endpoint_secret(
+            endpoint = outgoing_webhooks.rotate_endpoint_secret(
                 store=self.store, actor=self.access.user, endpoint_id=endpoint_id
             )
         except NotFound:
             raise Http404 from None
         messages.success(request, _("New signing secret made; the old one no longer signs anything."))
-        return self.redirect_here("merchant:webhook", endpoint_id=endpoint_id)
+        return WebhookDetailView.page(self, request, endpoint, new_secret=endpoint.secret)
 
 
 class WebhookDeleteView(StoreStaffView):
