@@ -47,6 +47,7 @@ from cancellations.models import (
     WebhookEvent,
 )
 from cancellations.models.outgoing import PING_EVENT
+from cancellations.notifications.errors import NotificationErrorCode
 from tenants.errors import DomainError, NotFound
 from tenants.models import Store, User
 from tenants.services import record_store_event
@@ -74,7 +75,7 @@ _EVENT_FOR_STATUS: dict[str, str] = {
 
 
 class EndpointInvalid(DomainError):
-    code = "endpoint_invalid"
+    code = NotificationErrorCode.ENDPOINT_INVALID
 
 
 # --- signing -------------------------------------------------------------------------------------
@@ -164,7 +165,8 @@ def create_endpoint(
     chosen = _clean_events(events)
     if WebhookEndpoint.objects.for_store(store).count() >= MAX_ENDPOINTS_PER_STORE:
         raise EndpointInvalid(
-            _("A store can have at most %(n)s endpoints.") % {"n": MAX_ENDPOINTS_PER_STORE}, code="too_many"
+            _("A store can have at most %(n)s endpoints.") % {"n": MAX_ENDPOINTS_PER_STORE},
+            code=NotificationErrorCode.TOO_MANY,
         )
     endpoint = WebhookEndpoint(
         store=store, url=url, events=chosen, description=description.strip()[:200], created_by=actor

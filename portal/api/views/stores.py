@@ -30,6 +30,7 @@ from portal.api.serializers.common import (
     page_of,
 )
 from tenants.access import staff_access, stores_for_staff
+from tenants.errors import CommonErrorCode
 from tenants.models import Store
 from tenants.roles import Scope
 from tenants.tokens import TokenAccess, stores_for_token, token_access
@@ -37,7 +38,7 @@ from tenants.tokens import TokenAccess, stores_for_token, token_access
 
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """A path under /api/v1/ that names nothing: the one error shape, not the HTML page."""
-    return JsonResponse(error_body("not_found", "not_found", str(_("Not found."))), status=404)
+    return JsonResponse(error_body("not_found", CommonErrorCode.NOT_FOUND, str(_("Not found."))), status=404)
 
 
 class StoreListView(APIView):

@@ -34,7 +34,7 @@ from cancellations.policy import (
     StorePolicy,
     WindowKind,
 )
-from cancellations.policy.errors import PolicyDataError
+from cancellations.policy.errors import PolicyDataError, PolicyErrorCode
 
 EXTRA_REASON_ROWS = 3
 MAX_REASONS = 50
@@ -52,7 +52,7 @@ class CommaListField(forms.CharField):
     def to_python(self, value: Any) -> tuple[str, ...]:  # type: ignore[override]
         text = super().to_python(value)
         if len(text) > MAX_LIST_TEXT:
-            raise ValidationError(_("Keep the list under 5000 characters."), code="too_long")
+            raise ValidationError(_("Keep the list under 5000 characters."), code=PolicyErrorCode.TOO_LONG)
         return tuple(dict.fromkeys(item.strip() for item in text.split(",") if item.strip()))
 
     def prepare_value(self, value: Any) -> Any:
