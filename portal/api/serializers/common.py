@@ -24,7 +24,7 @@ from tenants.roles import Role
 
 class ErrorItemSerializer(serializers.Serializer):
     type = serializers.CharField()
-    code = serializers.CharField()
+    code = serializers.CharField(help_text="A stable code; every code is listed under API error codes above.")
     detail = serializers.CharField()
     attr = serializers.CharField(allow_null=True)
 
