@@ -11,7 +11,7 @@ help:
 	@echo "make demo     run the portal with demo data on http://127.0.0.1:8000"
 	@echo "make test     run the test suite (starts a throwaway PostgreSQL unless DATABASE_URL is set)"
 	@echo "make test-fast the suite without the worker and browser tests (marked worker, e2e)"
-	@echo "make lint     ruff (check and format) and the import-layer contract"
+	@echo "make lint     ruff (check and format), mypy and the import-layer contract"
 	@echo "make format   apply ruff's formatting and safe fixes"
 	@echo "make messages refresh and compile the translations"
 	@echo "make bench    webhook intake under gunicorn, then the queue page with 100,000 requests (a few minutes)"
@@ -38,6 +38,7 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 format: install

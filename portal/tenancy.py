@@ -15,6 +15,7 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
+from portal.http import AmendRequest
 from tenants.access import store_for_host
 from tenants.models import Store
 
@@ -25,8 +26,8 @@ class StoreDomainMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.store = None  # type: ignore[attr-defined]
+    def __call__(self, request: AmendRequest) -> HttpResponse:
+        request.store = None
         try:
             host = request.get_host()
         except DisallowedHost:
@@ -35,8 +36,8 @@ class StoreDomainMiddleware:
         # Amend's own host names never belong to a store: skip the lookup for them.
         store = store_for_host(bare_host) if bare_host and bare_host not in settings.PRIMARY_HOSTS else None
         if store is not None:
-            request.store = store  # type: ignore[attr-defined]
-            request.urlconf = DOMAIN_URLCONF  # type: ignore[attr-defined]
+            request.store = store
+            request.urlconf = DOMAIN_URLCONF
         return self.get_response(request)
 
 
@@ -44,10 +45,12 @@ def on_store_domain(request: HttpRequest) -> bool:
     return getattr(request, "urlconf", None) == DOMAIN_URLCONF
 
 
-def store_url(request: HttpRequest, name: str, store: Store, **kwargs: Any) -> str:
+def store_url(request: HttpRequest, name: str, store: Store | None, **kwargs: Any) -> str:
     """Reverse a customer-portal URL for the store, with or without /s/<store>/ depending on the host."""
     if on_store_domain(request):
         return reverse(name, kwargs=kwargs or None, urlconf=DOMAIN_URLCONF)
+    if store is None:
+        raise ValueError("A customer-portal URL off the store's own domain needs the store.")
     return reverse(name, kwargs={"store_slug": store.slug, **kwargs})
 
 

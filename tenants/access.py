@@ -86,7 +86,7 @@ def staff_access(*, user: User | AnonymousUser, store: Store) -> StoreAccess | N
         return None
     return StoreAccess(
         store=store,
-        user=user,  # type: ignore[arg-type]
+        user=user,
         role=role,
         membership_role=membership_role,
         agency=grant.agency if grant else None,
@@ -125,7 +125,7 @@ def access_agency(*, user: User | AnonymousUser, slug: str) -> AgencyAccess:
     )
     if membership is None:
         raise NotFound("No such agency.")
-    return AgencyAccess(agency=membership.agency, user=user, role=membership.role)  # type: ignore[arg-type]
+    return AgencyAccess(agency=membership.agency, user=user, role=membership.role)
 
 
 def stores_for_staff(user: User | AnonymousUser) -> list[Store]:

@@ -37,6 +37,11 @@ class CommonErrorCode(ErrorCode):
     ERROR = "error", "Something went wrong that has no more specific code.", None
     INVALID = "invalid", "A value is not valid (the message and `attr` say which and why).", 400
     REQUIRED = "required", "A value that is needed is missing.", 400
+    TOO_MANY = (
+        "too_many",
+        "More than allowed (requests decided at once; a store's webhook endpoints, on their page).",
+        400,
+    )
     NOT_FOUND = (
         "not_found",
         "The object does not exist, or belongs to another store: another store's objects are never 403s.",

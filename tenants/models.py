@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -118,6 +118,7 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """A person: a store's customer, a store's staff, agency staff, or an operator of Amend."""
 
+    # Django's documented way to drop an inherited field; the stubs keep AbstractUser's types.
     username = None  # type: ignore[assignment]
     first_name = None  # type: ignore[assignment]
     last_name = None  # type: ignore[assignment]
@@ -125,9 +126,11 @@ class User(AbstractUser):
     name = models.CharField(_("name"), max_length=150, blank=True)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()  # type: ignore[misc]
+    # django-stubs types AbstractUser.objects as contrib.auth's username-based UserManager; an email
+    # login needs its own BaseUserManager, as Django's docs on custom users show (stub gap).
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]

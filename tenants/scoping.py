@@ -9,7 +9,8 @@ that re-check the store of each row themselves.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Self
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from django.db import models
 
@@ -21,11 +22,16 @@ class UnscopedQueryError(RuntimeError):
     """Raised when a tenant-owned table is queried without naming a store."""
 
 
-class TenantQuerySet(models.QuerySet):
+_M = TypeVar("_M", bound=models.Model, covariant=True)
+
+
+class TenantQuerySet(models.QuerySet[_M]):
     _store_scoped: bool = False
+    # Set by QuerySet.__init__; django-stubs leaves the private attribute out.
+    _hints: dict[str, Any]
 
     def _clone(self) -> Self:
-        clone = super()._clone()
+        clone: Self = super()._clone()  # type: ignore[misc]  # private QuerySet._clone, not in django-stubs
         clone._store_scoped = self._store_scoped
         return clone
 
@@ -77,13 +83,14 @@ class TenantQuerySet(models.QuerySet):
         self._check_scoped()
         return super().delete()
 
-    def iterator(self, chunk_size: int | None = None):  # type: ignore[override]
+    def iterator(self, chunk_size: int | None = None) -> Iterator[Any]:
         self._check_scoped()
         return super().iterator(chunk_size=chunk_size)
 
 
-class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: ignore[misc]
-    pass
+# Made at module level, not subclassed: that is the form django-stubs' plugin types, so that
+# `Order.objects.for_store(store)` is a TenantQuerySet[Order] rather than Any.
+TenantManager = models.Manager.from_queryset(TenantQuerySet, class_name="TenantManager")
 
 
 class TenantModel(models.Model):

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from tenants.access import AgencyAccess, StoreAccess, forget_host
@@ -71,9 +71,9 @@ def record_security_event(
     )
 
 
-def _full_clean(instance: object) -> None:
+def _full_clean(instance: models.Model) -> None:
     try:
-        instance.full_clean()  # type: ignore[attr-defined]
+        instance.full_clean()
     except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
         raise DomainError(messages[0], code=CommonErrorCode.INVALID, field=field) from None

@@ -242,6 +242,8 @@ def stores_for_token(token: ApiToken) -> QuerySet[Store]:
         return Store.objects.none()
     if token.store_id is not None:
         return Store.objects.filter(pk=token.store_id)
+    if token.agency_id is None:
+        return Store.objects.none()
     granted = (
         AgencyGrant.objects.dangerously_unscoped()
         .filter(agency_id=token.agency_id, revoked_at__isnull=True)

@@ -1,8 +1,10 @@
 """Confirming the cancels a platform finishes in the background (Shopify's cancel jobs), many at once.
 
 Looking at each job and re-reading each order would cost about as much of Shopify's bucket again as
-the cancels; one status query reads `cancelledAt` of 25 orders, and the orders it shows cancelled are
-completed in one transaction: their ledger rows, the order mirror, the requests and the items.
+the cancels; where the adapter has a batch status read (`status_batch_size`, `cancel_statuses`: on
+Shopify one query reads `cancelledAt` of 25 orders), the orders it shows cancelled are completed in one
+transaction: their ledger rows, the order mirror, the requests and the items. Elsewhere each job is
+polled.
 """
 
 from __future__ import annotations
@@ -34,14 +36,12 @@ from cancellations.models import (
 )
 from cancellations.platforms.base import (
     CancelResult,
+    CancelStatus,
     EffectStatus,
     PlatformError,
     TransientPlatformError,
     to_json,
 )
-from cancellations.platforms.shopify.adapter import ShopifyAdapter
-from cancellations.platforms.shopify.bulk_status import CancelStatus, cancel_statuses, status_query_cost
-from cancellations.platforms.shopify.documents import BULK_CANCEL_STATUS_SLOTS
 from cancellations.requests.access import access_request
 from cancellations.requests.lifecycle import transition_many
 
@@ -49,8 +49,7 @@ logger = logging.getLogger(__name__)
 
 S = RequestStatus
 I = BulkItemStatus  # noqa: E741 - the item statuses, as S is the request's
-# Cancels confirmed per status query, and the longest a due confirmation waits for others to join it.
-STATUS_SLOTS = BULK_CANCEL_STATUS_SLOTS
+# The longest a due confirmation waits for others to join its status query.
 CONFIRM_MAX_WAIT = 2.0
 
 
@@ -60,24 +59,26 @@ CONFIRM_MAX_WAIT = 2.0
 def confirm_due(run: DrainRun, *, flush: bool) -> int:
     """Look whether the platform finished the cancels it accepted; complete those it did.
 
-    While calls are going, looks are gathered until a status query's worth (25) is due, or the oldest
-    has waited CONFIRM_MAX_WAIT; with nothing else going (`flush`), everything due is looked at now.
+    While calls are going, looks are gathered until a status query's worth (25 on Shopify) is due, or
+    the oldest has waited CONFIRM_MAX_WAIT; with nothing else going (`flush`), everything due is looked
+    at now.
     """
+    slots = run.adapter.status_batch_size or 25
     items = list(
         due_items(run)
         .exclude(request__platform_job_id="")
         .filter(request__isnull=False)
         .select_related("request", "order")
-        .order_by("due_at", "id")[: 4 * STATUS_SLOTS]
+        .order_by("due_at", "id")[: 4 * slots]
     )
     if not items:
         return 0
     oldest = min((item.due_at for item in items if item.due_at), default=None)
     waited = (timezone.now() - oldest).total_seconds() if oldest else CONFIRM_MAX_WAIT
-    if not flush and len(items) < STATUS_SLOTS and waited < CONFIRM_MAX_WAIT:
+    if not flush and len(items) < slots and waited < CONFIRM_MAX_WAIT:
         return 0
-    if isinstance(run.adapter, ShopifyAdapter):
-        return _confirm_on_shopify(run, run.adapter, items)
+    if run.adapter.status_batch_size:
+        return _confirm_in_batches(run, items)
     confirmed = 0
     for item in items:
         request = item.request
@@ -105,18 +106,21 @@ def _look_again(run: DrainRun, item_ids: Sequence[int]) -> None:
     BulkCancelItem.objects.for_store(run.store).filter(pk__in=item_ids).update(due_at=later)
 
 
-def _confirm_on_shopify(run: DrainRun, adapter: ShopifyAdapter, items: list[BulkCancelItem]) -> int:
+def _confirm_in_batches(run: DrainRun, items: list[BulkCancelItem]) -> int:
+    adapter, slots = run.adapter, run.adapter.status_batch_size
     confirmed = 0
-    for start in range(0, len(items), STATUS_SLOTS):
-        chunk = items[start : start + STATUS_SLOTS]
-        run.limiter.acquire(status_query_cost(len(chunk)))
+    for start in range(0, len(items), slots):
+        chunk = items[start : start + slots]
+        run.limiter.acquire(adapter.status_query_cost(len(chunk)))
         try:
-            statuses = cancel_statuses(adapter.client, [item.order.platform_id for item in chunk])
+            statuses = adapter.cancel_statuses([item.order.platform_id for item in chunk])
         except TransientPlatformError:
             _look_again(run, [item.pk for item in chunk])
             continue
         except PlatformError as error:
-            logger.warning("bulk job %s: Shopify refused the status query: %s", run.job.pk, error.message)
+            logger.warning(
+                "bulk job %s: the platform refused the status query: %s", run.job.pk, error.message
+            )
             _look_again(run, [item.pk for item in chunk])
             continue
         done: list[tuple[BulkCancelItem, CancelStatus]] = []
@@ -128,7 +132,7 @@ def _confirm_on_shopify(run: DrainRun, adapter: ShopifyAdapter, items: list[Bulk
             else:
                 not_yet.append(item)
         if done:
-            _confirmed_on_shopify(run, done)
+            _confirmed_on_platform(run, done)
             confirmed += len(done)
         _overdue_or_later(run, not_yet)
     return confirmed
@@ -162,8 +166,8 @@ def _overdue_or_later(run: DrainRun, items: list[BulkCancelItem]) -> None:
         _look_again(run, later)
 
 
-def _confirmed_on_shopify(run: DrainRun, confirmed: list[tuple[BulkCancelItem, CancelStatus]]) -> None:
-    """Shopify shows these orders cancelled: record the effects done, update the mirror, complete them.
+def _confirmed_on_platform(run: DrainRun, confirmed: list[tuple[BulkCancelItem, CancelStatus]]) -> None:
+    """The platform shows these orders cancelled: record the effects done, update the mirror, complete them.
 
     One transaction for the lot, taking the locks one at a time would (requests, then ledger rows, then
     orders, each in id order) and acting only on requests still executing. The ledger rows are written
@@ -212,10 +216,23 @@ def _confirmed_on_shopify(run: DrainRun, confirmed: list[tuple[BulkCancelItem, C
             order.cancelled_at = status.cancelled_at
             order.cancel_reason = (status.cancel_reason or job.reason)[:40]
             order.financial_status = status.financial_status or order.financial_status
+            # The platform's own clock moves with the answer, so an older orders/updated (sent before
+            # the cancel, delivered after) is recognised as older and cannot re-open the order.
+            moved = status.updated_at or status.cancelled_at
+            if moved and (order.platform_updated_at is None or moved > order.platform_updated_at):
+                order.platform_updated_at = moved
             order.version += 1
             order.updated_at = now
         Order.objects.for_store(store).bulk_update(
-            orders, ["cancelled_at", "cancel_reason", "financial_status", "version", "updated_at"]
+            orders,
+            [
+                "cancelled_at",
+                "cancel_reason",
+                "financial_status",
+                "platform_updated_at",
+                "version",
+                "updated_at",
+            ],
         )
         _complete_many(
             run, [(items[request.pk], request, results[request.order_id]) for request in requests], now

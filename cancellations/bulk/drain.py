@@ -35,7 +35,7 @@ import queue
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -59,20 +59,19 @@ from cancellations.bulk.items import (
     setting_seconds,
     start_batch,
 )
-from cancellations.bulk.rate import RateLimiter, limiter_for
+from cancellations.bulk.rate import limiter_for
 from cancellations.core.queueing import send_task
 from cancellations.models import (
     BulkCancelItem,
     BulkCancelJob,
     BulkItemStatus,
     BulkJobStatus,
-    PlatformConnection,
 )
 from cancellations.models.bulk import DRAINABLE_STATUSES
 from cancellations.policy.services import current_policy
 from cancellations.requests.actors import Actor
 from tenants.access import staff_access
-from tenants.models import Platform, Store
+from tenants.models import Store
 from tenants.roles import Scope
 
 logger = logging.getLogger(__name__)
@@ -168,19 +167,6 @@ def _actor(store: Store, job: BulkCancelJob) -> Actor | None:
     return Actor.staff(access)
 
 
-def _limiter(store: Store) -> tuple[RateLimiter, float]:
-    shop = ""
-    if store.platform == Platform.SHOPIFY:
-        shop = (
-            PlatformConnection.objects.for_store(store)
-            .filter(platform=Platform.SHOPIFY)
-            .values_list("shop_domain", flat=True)
-            .first()
-            or ""
-        )
-    return limiter_for(store, shop=shop)
-
-
 def drain_bulk_job(
     *,
     store: Store,
@@ -234,14 +220,14 @@ def _drain(
     job = BulkCancelJob.objects.for_store(store).select_related("run_as").get(pk=job_id)
     actor = _actor(store, job)
     job = _start_running(store, job_id, actor)
-    limiter, cost = _limiter(store)
+    adapter = import_string(settings.REQUEST_ADAPTER_FACTORY)(store)
+    limiter, cost = limiter_for(adapter)
     policy, version = current_policy(store=store)
-    factory = import_string(settings.REQUEST_ADAPTER_FACTORY)
     run = DrainRun(
         store=store,
         job=job,
         token=token,
-        adapter=factory(store),
+        adapter=adapter,
         limiter=limiter,
         cost=cost,
         actor=actor,
@@ -358,7 +344,7 @@ def _refresh_counts(store: Store, job_id: int) -> dict[str, int]:
         .values("status")
         .annotate(n=Count("id"), refunded=Sum("refund"), started=Count("request_id"))
     )
-    by_status = {row["status"]: row for row in rows}
+    by_status: dict[str, Mapping[str, Any]] = {row["status"]: row for row in rows}
 
     def count(status: str, key: str = "n") -> int:
         return int((by_status.get(status) or {}).get(key) or 0)

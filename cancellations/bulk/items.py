@@ -193,6 +193,7 @@ def start_batch(run: DrainRun, items: Sequence[BulkCancelItem]) -> list[Work]:
             else:
                 order.store = store
                 facts = order_facts(order)
+                # What bulk/selectors.py annotates on the rows it lists; the model declares no such field.
                 order.has_shipped_lines = any(line.fulfilled_quantity for line in facts.lines)  # type: ignore[attr-defined]
                 why = order_ineligibility(order, open_request=under_way.get(order.pk))
                 if why is not None:
@@ -214,7 +215,7 @@ def start_batch(run: DrainRun, items: Sequence[BulkCancelItem]) -> list[Work]:
         Work(entry[0].pk, request.pk, entry[2].pk, entry[2].platform_id)
         for entry, request in zip(fresh, created, strict=True)
     ]
-    resumed = [Work(item.pk, item.request_id, item.order_id) for item in locked if item.order_id in mine]
+    resumed = [Work(item.pk, mine[item.order_id], item.order_id) for item in locked if item.order_id in mine]
     return [*ready, *resumed]
 
 

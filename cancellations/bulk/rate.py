@@ -5,14 +5,14 @@ A leaky bucket of points, as Shopify's cost-based limit is: it holds up to `capa
 call (`reserve` returns how long to wait, and counts the points as spent from that moment on), so
 several threads of one drain share the bucket without overdrawing it.
 
-For Shopify the bucket follows what the platform reports: every answer carries
-`extensions.cost.throttleStatus`, which the GraphQL client keeps in the shared cache; before each
-reservation the limiter reads that report. The first report replaces the limiter's guess (Shopify's
-standard bucket) outright; after that the limiter keeps its own count and takes a report in only when
-it shows fewer points by more than `tolerance` (other processes, such as request execution or order
-sync, spend from the same bucket). A report is always a little behind (it is stamped when the answer
-arrives, a few milliseconds after Shopify counted), so following every one would lose that much of the
-rate on each call. For the built-in store the rate is a setting, one point per cancel.
+The bucket is the adapter's `rate_budget()`. Where the platform reports its bucket (Shopify: every answer
+carries `extensions.cost.throttleStatus`, which the GraphQL client keeps in the shared cache), the
+limiter reads that report before each reservation. The first report replaces the limiter's guess
+(Shopify's standard bucket) outright; after that the limiter keeps its own count and takes a report in
+only when it shows fewer points by more than `tolerance` (other processes, such as request execution or
+order sync, spend from the same bucket). A report is always a little behind (it is stamped when the
+answer arrives, a few milliseconds after Shopify counted), so following every one would lose that much of
+the rate on each call. For the built-in store the rate is a setting, one point per cancel.
 """
 
 from __future__ import annotations
@@ -22,18 +22,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.cache import cache
+from cancellations.platforms.base import BucketReport, PlatformAdapter
 
-from cancellations.platforms.shopify.client import bucket_key
-from tenants.models import Platform, Store
-
-# Shopify's documented bucket for a standard shop, assumed until the first answer reports the real one.
-SHOPIFY_DEFAULT_CAPACITY = 1000.0
-SHOPIFY_DEFAULT_RATE = 100.0
-# What one cancel costs: Shopify's orderCancel mutation; one point for the built-in store.
-SHOPIFY_CANCEL_COST = 10.0
-BUILTIN_CANCEL_COST = 1.0
+# What the platform said of its bucket (the limiter's name for it).
+Report = BucketReport
 
 
 @dataclass
@@ -59,16 +51,6 @@ class Bucket:
     def take(self, cost: float, now: float) -> None:
         self.available = self.level(now) - cost
         self.at = now
-
-
-@dataclass(frozen=True)
-class Report:
-    """What the platform last said about the bucket, and when (by the same clock as the limiter)."""
-
-    capacity: float
-    rate: float
-    available: float
-    at: float
 
 
 class RateLimiter:
@@ -132,33 +114,14 @@ class RateLimiter:
         return wait
 
 
-def shopify_report(shop: str) -> Callable[[], Report | None]:
-    """The bucket the Shopify client last saw for this shop (it stores wall-clock times)."""
-
-    def read() -> Report | None:
-        data = cache.get(bucket_key(shop))
-        if not data:
-            return None
-        return Report(
-            capacity=float(data["maximum"]),
-            rate=float(data["rate"]),
-            available=float(data["available"]),
-            at=float(data["at"]),
-        )
-
-    return read
-
-
-def limiter_for(store: Store, *, shop: str = "") -> tuple[RateLimiter, float]:
-    """The limiter for a store's platform and what one cancel costs under it."""
-    if store.platform == Platform.SHOPIFY and shop:
-        limiter = RateLimiter(
-            capacity=SHOPIFY_DEFAULT_CAPACITY,
-            rate=SHOPIFY_DEFAULT_RATE,
-            report=shopify_report(shop),
-            tolerance=SHOPIFY_CANCEL_COST,
-            clock=time.time,  # the client stamps its reports with the wall clock
-        )
-        return limiter, SHOPIFY_CANCEL_COST
-    rate = float(settings.BULK_CANCEL_BUILTIN_RATE)
-    return RateLimiter(capacity=max(rate, 1.0), rate=rate), BUILTIN_CANCEL_COST
+def limiter_for(adapter: PlatformAdapter) -> tuple[RateLimiter, float]:
+    """The limiter for the adapter's platform and what one cancel costs under it."""
+    budget = adapter.rate_budget()
+    limiter = RateLimiter(
+        capacity=budget.capacity,
+        rate=budget.rate,
+        report=budget.report,
+        tolerance=budget.cancel_cost if budget.report else 0.0,
+        clock=budget.clock,
+    )
+    return limiter, budget.cancel_cost

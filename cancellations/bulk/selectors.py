@@ -36,7 +36,7 @@ from cancellations.models import (
     RequestKind,
     RiskLevel,
 )
-from cancellations.models.requests import OPEN_STATUSES, RequestStatus
+from cancellations.models.requests import OPEN_STATUSES
 from cancellations.requests.errors import InvalidRequest
 from tenants.errors import NotFound
 from tenants.models import Store
@@ -44,7 +44,7 @@ from tenants.models import Store
 ZERO = Decimal("0.00")
 # A cancel request in one of these is already under way: approved by the policy and not yet carried
 # out counts too (it is not "open" for the one-open constraint, but it will cancel the order).
-UNDER_WAY_STATUSES: tuple[str, ...] = (*OPEN_STATUSES, RequestStatus.AUTO_APPROVED)
+UNDER_WAY_STATUSES: tuple[str, ...] = OPEN_STATUSES
 # How many orders one preview lists by name for each reason it gives (the counts cover them all).
 EXAMPLES_PER_REASON = 50
 
@@ -185,11 +185,11 @@ def orders_by_number(store: Store, numbers: Sequence[str]) -> tuple[list[Order],
     chosen: dict[int, Order] = {}
     unknown: list[str] = []
     for number in numbers:
-        order = by_token.get(number)
-        if order is None:
+        match = by_token.get(number)
+        if match is None:
             unknown.append(number)
         else:
-            chosen.setdefault(order.pk, order)
+            chosen.setdefault(match.pk, match)
     return list(chosen.values()), unknown
 
 

@@ -193,7 +193,7 @@ def start_bulk_cancel(
 
 
 def _refusal(job: BulkCancelJob, to: str) -> str:
-    refusals = {
+    refusals: dict[str, str] = {
         BulkJobStatus.PAUSED: _("This bulk cancellation is %(status)s, so it cannot be paused."),
         BulkJobStatus.QUEUED: _("This bulk cancellation is %(status)s, so it cannot be resumed."),
         BulkJobStatus.CANCELLED: _("This bulk cancellation is %(status)s, so it cannot be stopped."),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
@@ -57,6 +57,7 @@ class Compared(Generic[T]):
     def change(self) -> T | None:
         if self.current is None or self.previous is None:
             return None
+        # T is a number or a duration here; a TypeVar cannot say "subtracts from itself" for all of them.
         return self.current - self.previous  # type: ignore[operator]
 
 
@@ -257,8 +258,8 @@ def requests_by_outcome(*, store: Store, start: date, end: date, tz: ZoneInfo | 
     period = _period(start, end, tz)
     now, before = _requests(store, period, ("kind", "resolution"))
     found: dict[tuple[str, str], list[int]] = {}
-    for position, rows in enumerate((now, before)):
-        for (kind, resolution), row in rows.items():
+    for position, totals in enumerate((now, before)):
+        for (kind, resolution), row in totals.items():
             found.setdefault((kind, resolution or OPEN), [0, 0])[position] += row.requests
     kinds = [*RequestKind.values, *sorted({kind for kind, _ in found} - set(RequestKind.values))]
     rows = [
@@ -312,8 +313,8 @@ def top_reasons(
     days = read_requests(store=store, period=period, keys=("reason_code",), kinds=cancels, by_day=True)
     before = read_requests(store=store, period=period.previous(), keys=("reason_code",), kinds=cancels)
     counts: dict[str, list[int]] = {}
-    for position, rows in enumerate((days, before)):
-        for row in rows:
+    for position, totals in enumerate((days, before)):
+        for row in totals:
             counts.setdefault(row.keys[0], [0, 0])[position] += row.requests
     ranked = sorted(counts.items(), key=lambda item: (-item[1][0], -item[1][1], item[0]))
     policy, _version = current_policy(store=store)
@@ -414,7 +415,7 @@ _DECISION_TIME_SQL = f"""
 def time_to_decision(*, store: Store, start: date, end: date, tz: ZoneInfo | str) -> DecisionTime:
     """For requests made in the period that waited for review: the median and 90th percentile wait."""
     period = _period(start, end, tz)
-    params = {
+    params: dict[str, int | datetime | tuple[str, ...]] = {
         "store": store.pk,
         "start": period.start_at,
         "previous_start": period.previous().start_at,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cached_property
+from typing import TypedDict
+from zoneinfo import ZoneInfo
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
@@ -22,6 +25,15 @@ DELAY_LABELS: dict[str, Promise] = {
 }
 
 
+class _Window(TypedDict):
+    """The arguments every query of the report takes."""
+
+    store: Store
+    start: date
+    end: date
+    tz: ZoneInfo
+
+
 class StoreInsights:
     """The insights of one store for one period (and the one before), each computed on first use."""
 
@@ -30,7 +42,7 @@ class StoreInsights:
         self.period = period
         self.previous = period.previous()
         self.language = language
-        self._args = {"store": store, "start": period.start, "end": period.end, "tz": period.tz}
+        self._args: _Window = {"store": store, "start": period.start, "end": period.end, "tz": period.tz}
 
     @cached_property
     def cancellation_rate(self) -> queries.CancellationRate:

@@ -259,7 +259,7 @@ def read_requests(
 
 def _write_days(store: Store, tz: str, first: date, last: date) -> None:
     zone = as_zone(tz)
-    params = {
+    params: dict[str, int | str | datetime] = {
         "store": store.pk,
         "tz": tz,
         "start": midnight(first, zone),

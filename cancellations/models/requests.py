@@ -56,13 +56,14 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.COMPLETED: frozenset(),
 }
 
-# A request in one of these blocks another of the same kind for the same order (a database constraint).
-OPEN_STATUSES: tuple[str, ...] = (S.SUBMITTED, S.PENDING_REVIEW, S.APPROVED, S.EXECUTING, S.FAILED)
+FINAL_STATUSES: tuple[str, ...] = (S.DENIED, S.REJECTED, S.WITHDRAWN, S.COMPLETED)
+# Every status that is not final blocks another request of the same kind for the same order (a database
+# constraint): two callers at the same moment cannot both open an auto-approved cancel.
+OPEN_STATUSES: tuple[str, ...] = tuple(status for status in S.values if status not in FINAL_STATUSES)
 # Work the executor still owes: the sweep re-sends any of these whose `next_attempt_at` has passed.
 ACTIVE_STATUSES: tuple[str, ...] = (S.AUTO_APPROVED, S.APPROVED, S.EXECUTING)
 # Approved, one way or another: what execution starts from.
 EXECUTABLE_STATUSES: tuple[str, ...] = (S.AUTO_APPROVED, S.APPROVED)
-FINAL_STATUSES: tuple[str, ...] = (S.DENIED, S.REJECTED, S.WITHDRAWN, S.COMPLETED)
 
 
 def can_transition(from_status: str, to_status: str) -> bool:

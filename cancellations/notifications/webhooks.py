@@ -48,7 +48,7 @@ from cancellations.models import (
 )
 from cancellations.models.outgoing import PING_EVENT
 from cancellations.notifications.errors import NotificationErrorCode
-from tenants.errors import DomainError, NotFound
+from tenants.errors import CommonErrorCode, DomainError, NotFound
 from tenants.models import Store, User
 from tenants.services import record_store_event
 
@@ -166,7 +166,7 @@ def create_endpoint(
     if WebhookEndpoint.objects.for_store(store).count() >= MAX_ENDPOINTS_PER_STORE:
         raise EndpointInvalid(
             _("A store can have at most %(n)s endpoints.") % {"n": MAX_ENDPOINTS_PER_STORE},
-            code=NotificationErrorCode.TOO_MANY,
+            code=CommonErrorCode.TOO_MANY,
         )
     endpoint = WebhookEndpoint(
         store=store, url=url, events=chosen, description=description.strip()[:200], created_by=actor

@@ -12,6 +12,10 @@ Both carry a stable `code` and a human `message`.
 
 Shopify cancels asynchronously: `cancel` may return `EffectStatus.PENDING` with a `job_id`; call
 `poll_job(job_id, idempotency_key=...)` (or `wait_for_completion`) until it reports `COMPLETED`.
+
+What bulk work needs besides: `rate_budget()` (the bucket of points calls spend, and what the platform
+last said of it) and, where `status_batch_size` is not 0, `cancel_statuses(order_ids)` (whether many
+orders are cancelled yet, in one call per batch, instead of polling each job).
 """
 
 from __future__ import annotations
@@ -20,12 +24,14 @@ import hashlib
 import json
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar, Self
+
+from django.conf import settings
 
 from cancellations.models import RefundMethod
 from cancellations.platforms.errors import PlatformErrorCode
@@ -164,7 +170,8 @@ class RemoveLine:
     kind: ClassVar[str] = "remove"
 
 
-EditChange = ChangeAddress | SetQuantity | SwapVariant | RemoveLine
+LineChange = SetQuantity | SwapVariant | RemoveLine  # the changes made to one line
+EditChange = ChangeAddress | LineChange
 
 
 @dataclass(frozen=True)
@@ -298,6 +305,42 @@ class ProductSnapshot:
     variants: tuple[VariantSnapshot, ...] = ()
 
 
+@dataclass(frozen=True)
+class BucketReport:
+    """What the platform last said about its bucket of points, and when (`at`, by the budget's clock)."""
+
+    capacity: float
+    rate: float
+    available: float
+    at: float
+
+
+@dataclass(frozen=True)
+class RateBudget:
+    """How fast a platform takes calls: a leaky bucket of `capacity` points refilled at `rate` a second.
+
+    `cancel_cost` is what one cancel spends; `report`, where the platform reports its bucket, reads the
+    latest report (stamped by `clock`).
+    """
+
+    capacity: float
+    rate: float
+    cancel_cost: float
+    report: Callable[[], BucketReport | None] | None = None
+    clock: Callable[[], float] = time.monotonic
+
+
+@dataclass(frozen=True)
+class CancelStatus:
+    """Whether the platform shows an order cancelled, read cheaply for many orders at once."""
+
+    platform_id: str
+    cancelled_at: datetime | None
+    cancel_reason: str
+    financial_status: str | None
+    updated_at: datetime | None
+
+
 # --- the adapter -----------------------------------------------------------------------------------
 
 
@@ -328,6 +371,25 @@ class PlatformAdapter(ABC):
     @abstractmethod
     def poll_job(self, job_id: str, *, idempotency_key: str) -> CancelResult:
         """The state of an asynchronous effect started under this key (Shopify's cancel job)."""
+
+    # --- what bulk work needs ---
+
+    # How many orders one `cancel_statuses` call answers for; 0: the platform has no such read, and
+    # each background cancel is confirmed with `poll_job`.
+    status_batch_size: ClassVar[int] = 0
+
+    def rate_budget(self) -> RateBudget:
+        """The bucket bulk work drains under. By default `BULK_CANCEL_BUILTIN_RATE` calls a second."""
+        rate = float(settings.BULK_CANCEL_BUILTIN_RATE)
+        return RateBudget(capacity=max(rate, 1.0), rate=rate, cancel_cost=1.0)
+
+    def cancel_statuses(self, order_ids: Sequence[str]) -> dict[str, CancelStatus | None]:
+        """Each order's cancellation state (None: the platform does not know the order)."""
+        raise NotImplementedError(f"{type(self).__name__} has no batch status read")
+
+    def status_query_cost(self, count: int) -> float:
+        """What one `cancel_statuses` call for `count` orders spends of the bucket."""
+        return float(count)
 
 
 def wait_for_completion(

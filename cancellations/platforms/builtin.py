@@ -34,6 +34,7 @@ from cancellations.platforms.base import (
     CancelRequest,
     CancelResult,
     ChangeAddress,
+    EditChange,
     EditRequest,
     EditResult,
     EffectStatus,
@@ -199,7 +200,7 @@ class BuiltinAdapter(PlatformAdapter):
             record_outcome(effect, status=PlatformEffect.Status.COMPLETED, result=to_json(result))
             if request.notify_customer:
                 self._notify_after_commit(
-                    order, f"Your order {order.name} has been changed.", -min(balance, 0)
+                    order, f"Your order {order.name} has been changed.", -min(balance, Decimal(0))
                 )
         return result
 
@@ -290,7 +291,9 @@ class BuiltinAdapter(PlatformAdapter):
         highest = Order.objects.for_store(self.store).aggregate(n=Max("number"))["n"] or 1000
         return highest + 1
 
-    def _apply_change(self, order: Order, lines: dict[str, LineItem], change: object, effect) -> None:
+    def _apply_change(
+        self, order: Order, lines: dict[str, LineItem], change: EditChange, effect: PlatformEffect
+    ) -> None:
         if isinstance(change, ChangeAddress):
             if any(line.fulfilled_quantity for line in lines.values() if line.pk is not None):
                 raise PermanentPlatformError(
@@ -298,7 +301,7 @@ class BuiltinAdapter(PlatformAdapter):
                 )
             order.shipping_address = change.address.as_mirror()
             return
-        line = lines.get(change.line_platform_id)  # type: ignore[attr-defined]
+        line = lines.get(change.line_platform_id)
         if line is None or line.pk is None:
             raise PermanentPlatformError(
                 "This item is not on the order.", code=PlatformErrorCode.LINE_NOT_FOUND
@@ -372,6 +375,7 @@ class BuiltinAdapter(PlatformAdapter):
         )
         adjustments = []
         for variant in variants:
+            assert variant.inventory_quantity is not None  # filtered to tracked stock above
             delta = totals[variant.platform_id]
             if variant.inventory_quantity + delta < 0:
                 raise PermanentPlatformError(

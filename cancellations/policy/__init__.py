@@ -27,14 +27,15 @@ from cancellations.policy.engine import (
     DecisionReason,
     Outcome,
     RuleCheck,
+    combine,
     decide,
     next_cutoff,
     withdrawal_deadline,
 )
 from cancellations.policy.facts import LineFacts, OrderFacts, order_facts
 from cancellations.policy.money import RefundSummary, refund_summary, restocking_fee, round_money
-from cancellations.policy.schema import (
-    DEFAULT_POLICY,
+from cancellations.policy.schema import DEFAULT_POLICY, StorePolicy
+from cancellations.policy.sections import (
     ActionRule,
     ApprovalRules,
     CancelReason,
@@ -44,7 +45,6 @@ from cancellations.policy.schema import (
     ReasonSettings,
     RefundSettings,
     RetentionOffer,
-    StorePolicy,
     Window,
     WithdrawalSettings,
 )
@@ -83,6 +83,7 @@ __all__ = [
     "Window",
     "WindowKind",
     "WithdrawalSettings",
+    "combine",
     "decide",
     "flatten_policy",
     "next_cutoff",

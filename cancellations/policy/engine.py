@@ -8,6 +8,7 @@ time-dependent rule is a window that closes and never reopens.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -20,7 +21,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cancellations.policy.choices import LEGAL_WITHDRAWAL_DAYS, Action, ExclusionScope, WindowKind
 from cancellations.policy.facts import LineFacts, OrderFacts
-from cancellations.policy.schema import StorePolicy, Window
+from cancellations.policy.schema import StorePolicy
+from cancellations.policy.sections import Window
 
 
 class Outcome(models.TextChoices):
@@ -441,3 +443,31 @@ def _decide_withdrawal(
     else:
         ev.review_if("delivery_known", True, "delivery_unknown", "shipped, delivery date unknown")
     return _finish(Action.WITHDRAWAL, ev, requested, excluded, closes_at, None)
+
+
+def combine(decisions: Sequence[Decision], *, strictest: bool) -> Decision:
+    """One decision for several actions: the strictest (a submitted edit: every change must be allowed)
+    or the most lenient (what a page offers: "Change items" is open if any kind of item change is).
+
+    The reasons are those of the decisions with the chosen outcome, the window closes at the earliest
+    close, and the trace keeps every check prefixed by its action.
+    """
+    if len(decisions) == 1:
+        return decisions[0]
+    pick = max if strictest else min
+    chosen = pick(decisions, key=lambda d: OUTCOME_RANK[d.outcome])
+    same = [d for d in decisions if d.outcome == chosen.outcome]
+    reasons = tuple(dict.fromkeys(reason for d in same for reason in d.reasons))
+    closes = [d.window_closes_at for d in decisions if d.window_closes_at is not None]
+    trace = tuple(
+        RuleCheck(f"{d.action.value}.{check.rule}", check.passed, check.detail)
+        for d in decisions
+        for check in d.trace
+    )
+    return dataclasses.replace(
+        chosen,
+        reasons=reasons,
+        window_closes_at=min(closes) if closes else None,
+        lines=tuple(dict.fromkeys(line for d in decisions for line in d.lines)),
+        trace=trace,
+    )

@@ -79,7 +79,7 @@ def refund_summary(
     else:
         fee = restocking_fee(policy, refundable, reason)
         choices = both if configured == RefundOption.CUSTOMER_CHOICE else (RefundOption(configured),)
-    method = RefundOption(choice) if choice in choices else choices[0]
+    method = RefundOption(choice) if choice is not None and choice in choices else choices[0]
     amount = refundable - fee
     bonus = ZERO
     if method == RefundOption.STORE_CREDIT:

@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -26,8 +26,12 @@ from cancellations.policy.choices import (
     WindowKind,
 )
 from cancellations.policy.errors import PolicyErrorCode
-from cancellations.policy.schema import ActionRule, StorePolicy
+from cancellations.policy.schema import StorePolicy
+from cancellations.policy.sections import ActionRule
 from tenants.errors import CommonErrorCode, ErrorCode
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, StrPromise
 
 CUTOFF_PATTERN = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
 REASON_CODE_PATTERN = re.compile(r"[a-z0-9_]{1,40}")
@@ -43,14 +47,14 @@ class FieldError:
 
     field: str
     code: ErrorCode
-    message: Promise | str
+    message: StrOrPromise
 
     def to_dict(self) -> dict[str, str]:
         return {"field": self.field, "code": self.code, "message": str(self.message)}
 
 
 class _Errors(list[FieldError]):
-    def add(self, field: str, code: ErrorCode, message: Promise | str) -> None:
+    def add(self, field: str, code: ErrorCode, message: StrOrPromise) -> None:
         self.append(FieldError(field, code, message))
 
 
@@ -78,7 +82,7 @@ def _percent(errors: _Errors, field: str, value: Decimal) -> None:
 
 
 def _statuses(
-    errors: _Errors, field: str, values: Iterable[str], known: tuple[str, ...], label: Promise
+    errors: _Errors, field: str, values: Iterable[str], known: tuple[str, ...], label: StrPromise
 ) -> None:
     for value in values:
         if value not in known:

@@ -47,7 +47,12 @@ class RequestErrorCode(ErrorCode):
         "Staff approval changes something that cannot be changed, or gives a value that is not valid.",
         400,
     )
-    MESSAGE_REQUIRED = "message_required", "Rejecting a request needs a message to the customer.", 400
+    MESSAGE_REQUIRED = "message_required", "Rejecting needs a message to the customer (or customers).", 400
+    REQUEST_IDS_REQUIRED = (
+        "request_ids_required",
+        "Deciding several requests at once needs at least one.",
+        400,
+    )
     ASSIGNEE_INVALID = "assignee_invalid", "A request can only be assigned to the store's staff.", None
     NOTE_EMPTY = "note_empty", "A note has no text.", None
     TOO_MANY_ATTEMPTS = (

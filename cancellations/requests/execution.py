@@ -61,6 +61,7 @@ from cancellations.platforms.base import (
     TransientPlatformError,
     to_json,
 )
+from cancellations.platforms.errors import PlatformErrorCode
 from cancellations.requests.access import access_request
 from cancellations.requests.actors import Actor
 from cancellations.requests.errors import RequestErrorCode
@@ -308,12 +309,19 @@ def _after_transient(store: Store, request_id: int, error: TransientPlatformErro
         request = _executing(store, request_id)
         if request is None:
             return SKIPPED
-        request.last_error, request.last_error_code = error.message[:2000], error.code
-        if request.attempts >= int(settings.REQUEST_MAX_ATTEMPTS):
-            return _fail(request, code=error.code, message=_gave_up(request), now=now)
+        held_elsewhere = error.code == PlatformErrorCode.EFFECT_IN_PROGRESS
+        if held_elsewhere:
+            # Another worker is carrying it out: that is not a failed attempt, only a look too early.
+            request.attempts = max(request.attempts - 1, 0)
+        else:
+            request.last_error, request.last_error_code = error.message[:2000], error.code
+            if request.attempts >= int(settings.REQUEST_MAX_ATTEMPTS):
+                return _fail(request, code=error.code, message=_gave_up(request), now=now)
         delay = backoff_seconds(request.attempts, error.retry_after)
         request.next_attempt_at = now + timedelta(seconds=delay)
-        request.save(update_fields=["last_error", "last_error_code", "next_attempt_at", "updated_at"])
+        request.save(
+            update_fields=["attempts", "last_error", "last_error_code", "next_attempt_at", "updated_at"]
+        )
         record_event(
             request,
             _executor(),

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.utils import timezone
@@ -119,13 +119,14 @@ def open_requests(
     The rows are inserted at the path's end with each step's fields, with one event per step and
     request, and owe the same webhooks as `open_request` followed by `transition` for each step.
     """
-    status = S.SUBMITTED
+    status: str = S.SUBMITTED
     for step in path:
         if not can_transition(status, step.to_status):
             raise ValueError(f"a request cannot move from {status} to {step.to_status}")
         status = step.to_status
     for request in requests:
-        if request.pk is not None:
+        # django-stubs types pk as a saved row's int; an unsaved request's is None.
+        if cast("int | None", request.pk) is not None:
             raise ValueError("open_requests records new requests only")
         request.status = status
         request.requested_at = request.requested_at or now

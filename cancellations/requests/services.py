@@ -7,7 +7,8 @@ it by the table with an event, and leave side effects (execution, emails) to `on
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -34,7 +35,7 @@ from cancellations.requests.execution import enqueue_execution
 from cancellations.requests.lifecycle import queued_until, record_event, transition
 from cancellations.requests.selectors import execution_choice
 from tenants.access import staff_access
-from tenants.errors import NotFound, PermissionDenied
+from tenants.errors import CommonErrorCode, DomainError, NotFound, PermissionDenied
 from tenants.models import Store, User
 from tenants.roles import Scope
 
@@ -174,6 +175,68 @@ def reject_request(*, store: Store, request_id: int, actor: Actor, message: str)
         )
         notifications.queue_customer_email(request, event, "rejected")
     return request
+
+
+# How many requests one bulk decision may take (the queue page and the API).
+MAX_BULK_DECISION = 500
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What happened to one request of a bulk decision.
+
+    `outcome` is "decided", "already_decided" (someone else decided it first: `error` says who, how,
+    when), "not_found" (not a request of this store) or "error" (`error` says why).
+    """
+
+    request_id: int
+    outcome: str
+    error: DomainError | None = None
+
+
+def decide_requests(
+    *, store: Store, request_ids: Iterable[int], actor: Actor, approve: bool, message: str = ""
+) -> list[BulkOutcome]:
+    """Approve, or reject with `message`, each chosen request in its own transaction.
+
+    A request that someone else decided, or that is not this store's, does not undo the others; each
+    gets its own outcome, in the order given (duplicates once). An actor without the decide scope, a
+    rejection without a message or more than MAX_BULK_DECISION requests is refused as a whole.
+    """
+    _require(actor, Scope.REQUESTS_DECIDE)
+    ids = list(dict.fromkeys(int(request_id) for request_id in request_ids))
+    if not ids:
+        raise InvalidRequest(
+            "Choose at least one request.", code=RequestErrorCode.REQUEST_IDS_REQUIRED, field="request_ids"
+        )
+    if len(ids) > MAX_BULK_DECISION:
+        raise InvalidRequest(
+            f"Choose at most {MAX_BULK_DECISION} requests at a time.",
+            code=CommonErrorCode.TOO_MANY,
+            field="request_ids",
+        )
+    message = (message or "").strip()
+    if not approve and not message:
+        raise InvalidRequest(
+            "Tell the customers why.", code=RequestErrorCode.MESSAGE_REQUIRED, field="message"
+        )
+    outcomes: list[BulkOutcome] = []
+    for request_id in ids:
+        try:
+            if approve:
+                approve_request(store=store, request_id=request_id, actor=actor)
+            else:
+                reject_request(store=store, request_id=request_id, actor=actor, message=message)
+            outcomes.append(BulkOutcome(request_id, "decided"))
+        except AlreadyDecided as error:
+            outcomes.append(BulkOutcome(request_id, "already_decided", error))
+        except NotFound as error:
+            outcomes.append(BulkOutcome(request_id, "not_found", error))
+        except PermissionDenied:
+            raise
+        except DomainError as error:
+            outcomes.append(BulkOutcome(request_id, "error", error))
+    return outcomes
 
 
 def _customer_owns(request: OrderRequest, actor: Actor) -> bool:

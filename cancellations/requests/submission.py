@@ -31,12 +31,11 @@ from cancellations.models.requests import OPEN_STATUSES
 from cancellations.notifications import services as notifications
 from cancellations.platforms.errors import PlatformErrorCode
 from cancellations.policy import (
-    OUTCOME_RANK,
     Action,
     Decision,
     Outcome,
-    RuleCheck,
     StorePolicy,
+    combine,
     decide,
     order_facts,
     refund_summary,
@@ -84,7 +83,7 @@ class ChangeInput:
         line = value.get("line_id", value.get("line"))
         return cls(
             kind=str(value.get("kind", "")),
-            line_id=int(getattr(line, "pk", line)) if line not in (None, "") else None,
+            line_id=int(line.pk if isinstance(line, LineItem) else line) if line not in (None, "") else None,
             variant_id=str(value.get("variant_id") or ""),
             quantity=int(value["quantity"]) if value.get("quantity") not in (None, "") else None,
             address=value.get("address"),
@@ -108,29 +107,6 @@ def _actions_for(kind: str, changes: Sequence[RequestChange]) -> list[tuple[Acti
             (_CHANGE_ACTIONS[change.kind], [change.line_id] if change.line_id else None) for change in changes
         ]
     return [(Action(kind), None)]
-
-
-def _combine(decisions: Sequence[Decision], *, strictest: bool) -> Decision:
-    """One decision for several actions: the strictest (a submitted edit) or the most lenient (a preview)."""
-    if len(decisions) == 1:
-        return decisions[0]
-    pick = max if strictest else min
-    chosen = pick(decisions, key=lambda d: OUTCOME_RANK[d.outcome])
-    same = [d for d in decisions if d.outcome == chosen.outcome]
-    reasons = tuple(dict.fromkeys(reason for d in same for reason in d.reasons))
-    closes = [d.window_closes_at for d in decisions if d.window_closes_at is not None]
-    trace = tuple(
-        RuleCheck(f"{d.action.value}.{check.rule}", check.passed, check.detail)
-        for d in decisions
-        for check in d.trace
-    )
-    return dataclasses.replace(
-        chosen,
-        reasons=reasons,
-        window_closes_at=min(closes) if closes else None,
-        lines=tuple(dict.fromkeys(line for d in decisions for line in d.lines)),
-        trace=trace,
-    )
 
 
 def _decide(
@@ -159,7 +135,7 @@ def _decide(
         )
         for action, action_lines in _actions_for(kind, changes)
     ]
-    return _combine(decisions, strictest=strictest), policy, version
+    return combine(decisions, strictest=strictest), policy, version
 
 
 def preview_action(

@@ -14,15 +14,17 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from cancellations.models.orders import RiskLevel, RiskRecommendation
 from cancellations.models.rules import RuleMatchMode
 from cancellations.rules.errors import RuleFieldError
 from cancellations.rules.normalise import NormalisedAddress, at_any, fold
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, StrPromise
 
 MAX_VALUES = 200
 MAX_VALUE_LENGTH = 255
@@ -89,12 +91,12 @@ Check = Callable[[Mapping[str, Any], OrderFacts, RuleContext], tuple[bool, str]]
 @dataclass(frozen=True)
 class ConditionType:
     code: str
-    label: Promise
+    label: StrPromise
     check: Check
     # Which values it takes: "values" (a list), "amount", "days_count"; and the allowed list values.
     takes: str = ""
-    choices: tuple[tuple[str, Promise], ...] = ()
-    values_label: Promise | str = ""
+    choices: tuple[tuple[str, StrPromise], ...] = ()
+    values_label: StrOrPromise = ""
     upper: bool = False  # list values are codes written in capitals (countries, regions)
 
 

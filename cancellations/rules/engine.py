@@ -54,9 +54,10 @@ def run_rules(
     rules = rules_for_trigger(store=store, trigger=trigger)
     if not rules:
         return []
-    order = Order.objects.for_store(store).filter(pk=order.pk).prefetch_related("line_items").first()
-    if order is None or order.is_cancelled:
+    current = Order.objects.for_store(store).filter(pk=order.pk).prefetch_related("line_items").first()
+    if current is None or current.is_cancelled:
         return []
+    order = current
     now = now or timezone.now()
     days = set().union(*(needed_days(rule.conditions) for rule in rules))
     facts = order_facts(order, recent_orders=recent_order_counts(store=store, order=order, days=days))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC
+from functools import partial
 
 from django.db import transaction
 
@@ -53,9 +54,7 @@ def rules_after_sync(
         if has_rules_for(store=store, trigger=trigger)
     ]
     for trigger, key in sent:
-        transaction.on_commit(
-            lambda trigger=trigger, key=key: _enqueue(store.pk, outcome.order.pk, trigger, key)
-        )
+        transaction.on_commit(partial(_enqueue, store.pk, outcome.order.pk, trigger, key))
     return sent
 
 

@@ -125,12 +125,15 @@ def _contains(tokens: list[str], wanted: list[str]) -> bool:
     return True
 
 
+# Letters NFKD does not take apart.
+_NOT_DECOMPOSED = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ł": "l", "Ł": "L"})
+
+
 def fold(text: str) -> str:
     """Lower case, without accents, with full-width and compatibility characters made plain."""
     text = unicodedata.normalize("NFKD", text or "")
     text = "".join(char for char in text if not unicodedata.combining(char))
-    # Letters NFKD does not take apart.
-    text = text.translate(str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ł": "l", "Ł": "L"}))
+    text = text.translate(_NOT_DECOMPOSED)
     return text.casefold()
 
 

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.db import OperationalError, connection, transaction
@@ -218,9 +219,7 @@ def replay_webhook_deliveries(*, store: Store, delivery_ids: list[int] | None = 
     ids = list(deliveries.values_list("pk", flat=True))
     WebhookDelivery.objects.for_store(store).filter(pk__in=ids).update(status=WebhookDelivery.Status.RECEIVED)
     for delivery_id in ids:
-        transaction.on_commit(
-            lambda delivery_id=delivery_id: enqueue_processing(store_id=store.pk, delivery_id=delivery_id)
-        )
+        transaction.on_commit(partial(enqueue_processing, store_id=store.pk, delivery_id=delivery_id))
     return len(ids)
 
 

@@ -16,6 +16,7 @@ from tenants.models import AgencyMembership, Membership
 class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         user = request.user
+        assert user.is_authenticated  # allauth asks only once someone has signed in
         agency = AgencyMembership.objects.filter(user=user).select_related("agency").first()
         if agency and not Membership.objects.dangerously_unscoped().filter(user=user).exists():
             # Agency staff start in their workspace, which spans every store that grants them access.

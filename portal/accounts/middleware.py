@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from portal.accounts.audit import LAST_SEEN_SESSION_KEY, STAFF_SESSION_KEY
+from portal.http import AmendRequest
 from tenants.models import SecurityEvent
 from tenants.services import record_security_event
 
@@ -24,13 +25,13 @@ class StaffSessionMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: AmendRequest) -> HttpResponse:
         if request.user.is_authenticated and request.session.get(STAFF_SESSION_KEY):
             now = time.time()
             last_seen = request.session.get(LAST_SEEN_SESSION_KEY, now)
             if now - last_seen > settings.STAFF_SESSION_IDLE_SECONDS:
                 user = request.user
-                request._session_expired = True  # type: ignore[attr-defined]
+                request._session_expired = True
                 logout(request)
                 record_security_event(
                     kind=SecurityEvent.Kind.SESSION_EXPIRED, user=user, ip=request.META.get("REMOTE_ADDR")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
+from portal.http import SignedInRequest
 from portal.merchant.forms import AgencySignupForm, StoreSignupForm
 from tenants.errors import DomainError
 from tenants.services import create_agency, create_store
@@ -17,7 +18,7 @@ def _show_error(form: Form, error: DomainError) -> None:
 
 
 @login_required
-def store_signup(request: HttpRequest) -> HttpResponse:
+def store_signup(request: SignedInRequest) -> HttpResponse:
     form = StoreSignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -40,7 +41,7 @@ def store_signup(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def agency_signup(request: HttpRequest) -> HttpResponse:
+def agency_signup(request: SignedInRequest) -> HttpResponse:
     form = AgencySignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -9,12 +9,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
 from cancellations.agency.selectors import combined_queue, store_figures
+from portal.http import SignedInRequest
 from tenants import services
 from tenants.access import AgencyAccess, access_agency
 from tenants.errors import CommonErrorCode, DomainError, NotFound
@@ -29,7 +31,7 @@ class AgencyView(View):
     access: AgencyAccess
     nav = ""
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         try:
@@ -131,7 +133,7 @@ class MemberChangeView(AgencyView):
 
 
 @login_required
-def agency_list(request: HttpRequest) -> HttpResponse:
+def agency_list(request: SignedInRequest) -> HttpResponse:
     memberships = AgencyMembership.objects.filter(user=request.user).select_related("agency")
     if len(memberships) == 1:
         return redirect("agency:overview", agency_slug=memberships[0].agency.slug)

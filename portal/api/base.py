@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpResponseBase
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -84,9 +83,8 @@ class StoreScopedAPIView(APIView):
             self._idempotency = None
         return super().handle_exception(exc)
 
-    def finalize_response(
-        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
-    ) -> HttpResponseBase:
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        # Typed as DRF's stubs type it; DRF itself passes on whatever the handler returned, hence the check.
         if self._idempotency is not None and isinstance(response, Response):
             idempotency.settle(self._idempotency, response)
             self._idempotency = None

@@ -50,7 +50,7 @@ def fingerprint(request: Request) -> str:
     except (ValueError, UnicodeDecodeError):
         body = raw
     digest = hashlib.sha256()
-    for part in (request.method.encode(), request.path.encode(), body):
+    for part in ((request.method or "").encode(), request.path.encode(), body):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()

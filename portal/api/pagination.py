@@ -21,7 +21,10 @@ class ApiCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
     ordering: Any = ("-id",)
-    invalid_cursor_message = _("The cursor is not valid; use the `next` or `previous` link as given.")
+    # A lazy string, as DRF's own message is; djangorestframework-stubs types it as str.
+    invalid_cursor_message = _(  # type: ignore[assignment]
+        "The cursor is not valid; use the `next` or `previous` link as given."
+    )
 
     def __init__(self, ordering: tuple[str, ...] | None = None) -> None:
         if ordering is not None:
@@ -69,7 +72,7 @@ def paginate(
 ) -> Response:
     """One page of the queryset, serialised, with links to the next and previous pages."""
     paginator = ApiCursorPagination(ordering)
-    page = paginator.paginate_queryset(queryset, request, view=view)
+    page: list[Any] | None = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 

@@ -14,6 +14,11 @@ urlpatterns = [
     path("stores/<slug:store_slug>/orders/<int:order_id>/", views.OrderDetailView.as_view(), name="order"),
     path("stores/<slug:store_slug>/requests/", request_views.RequestListView.as_view(), name="requests"),
     path(
+        "stores/<slug:store_slug>/requests/decide/",
+        request_views.RequestBulkDecisionView.as_view(),
+        name="requests-decide",
+    ),
+    path(
         "stores/<slug:store_slug>/requests/<int:request_id>/",
         request_views.RequestDetailView.as_view(),
         name="request",

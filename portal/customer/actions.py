@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cancellations.models import Order
-from cancellations.policy import Action, Decision, Outcome, StorePolicy, decide, order_facts
+from cancellations.policy import Action, Decision, Outcome, StorePolicy, combine, decide, order_facts
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 # The actions the order page offers, in order, with the policy actions behind each.
-ACTIONS: tuple[tuple[str, str, tuple[Action, ...]], ...] = (
+ACTIONS: tuple[tuple[str, StrPromise, tuple[Action, ...]], ...] = (
     ("cancel", _("Cancel order"), (Action.CANCEL,)),
     ("edit_address", _("Change delivery address"), (Action.EDIT_ADDRESS,)),
     ("edit_items", _("Change items"), (Action.EDIT_QUANTITY, Action.SWAP_VARIANT, Action.REMOVE_LINE)),
@@ -47,11 +51,6 @@ class OfferedAction:
         return [reason.message for reason in self.decision.reasons]
 
 
-def _best(decisions: list[Decision]) -> Decision:
-    order = {Outcome.ALLOWED: 0, Outcome.NEEDS_APPROVAL: 1, Outcome.NOT_ALLOWED: 2}
-    return min(decisions, key=lambda decision: order[decision.outcome])
-
-
 def offered_actions(
     *, policy: StorePolicy, order: Order, now: datetime | None = None, delivered_at: datetime | None = None
 ) -> list[OfferedAction]:
@@ -60,7 +59,8 @@ def offered_actions(
     facts = order_facts(order, delivered_at=delivered_at or order.delivered_at)
     offered = []
     for key, label, actions in ACTIONS:
-        decision = _best([decide(policy=policy, order=facts, action=action, now=now) for action in actions])
+        decisions = [decide(policy=policy, order=facts, action=action, now=now) for action in actions]
+        decision = combine(decisions, strictest=False)
         offered.append(OfferedAction(key=key, label=str(label), decision=decision, now=now))
     return offered
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -70,14 +70,15 @@ class AddressForm(forms.Form):
         self.current_country = current_country.upper()
         self.allow_country_change = allow_country_change
         if current_country and not allow_country_change:
-            field = self.fields["country_code"]
+            field = cast(forms.ChoiceField, self.fields["country_code"])
             field.help_text = _("The country cannot be changed for this order.")
             field.choices = [
                 (code, label) for code, label in COUNTRIES if code == self.current_country
             ] or COUNTRIES
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns; its stub allows None for overrides
         country = data.get("country_code", "")
         if (
             self.current_country

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.views import View
 
+from portal.http import AmendRequest
 from portal.tenancy import store_url
 from tenants.access import store_by_slug
 from tenants.errors import NotFound
@@ -31,7 +33,7 @@ class CustomerView(View):
     store: Store
     login_required = False
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         slug = kwargs.pop("store_slug", None)
         store = getattr(request, "store", None)
         if slug is not None:
@@ -42,11 +44,11 @@ class CustomerView(View):
         if store is None:
             raise Http404
         self.store = store
-        request.store = store  # type: ignore[attr-defined]
+        cast(AmendRequest, request).store = store  # View.dispatch's signature says HttpRequest
         # Customers see their store's language unless they picked one with the switcher.
         if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
             translation.activate(store.locale)
-            request.LANGUAGE_CODE = store.locale  # type: ignore[attr-defined]
+            request.LANGUAGE_CODE = store.locale
         if self.login_required and not request.user.is_authenticated:
             return redirect(f"{self.url('customer:signin')}?next={request.get_full_path()}")
         early = self.setup_order()

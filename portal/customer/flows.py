@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -112,7 +113,7 @@ class CancelView(_SubmitMixin):
         step = request.POST.get("step", "reason")
         code = request.POST.get("reason", "")
         text = request.POST.get("reason_text", "").strip()
-        kept = {"reason": code, "reason_text": text}
+        kept: dict[str, Any] = {"reason": code, "reason_text": text}  # template context for _page
         errors = reason_errors(policy, code=code, text=text)
         if errors:
             return self._page(
@@ -340,7 +341,7 @@ class WithdrawView(_SubmitMixin):
 class RequestDetailView(OrderPageMixin):
     """A request's status and timeline; a request still waiting for review can be withdrawn."""
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.request_id = kwargs.pop("request_id")
         return super().dispatch(request, *args, **kwargs)
 

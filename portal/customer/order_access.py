@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 
 from cancellations.models import Order
@@ -24,7 +25,7 @@ class OrderPageMixin(CustomerView):
     order: Order
     token: str | None = None
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.token = kwargs.pop("token", None)
         self.order_id = kwargs.pop("order_id", None)
         return super().dispatch(request, *args, **kwargs)

@@ -58,6 +58,11 @@ CITIES = [
     ("Oslo", "0150", "NO"),
     ("Berlin", "10115", "DE"),
 ]
+RECOMMENDATIONS: dict[str, str] = {
+    RiskLevel.HIGH: RiskRecommendation.CANCEL,
+    RiskLevel.MEDIUM: RiskRecommendation.INVESTIGATE,
+    RiskLevel.LOW: RiskRecommendation.ACCEPT,
+}
 FORWARDER = {
     "address1": "Unit 5, 1 Forwarding Way",
     "city": "Wilmington",
@@ -198,11 +203,7 @@ def seed_demo_catalogue_and_orders(store: Store, *, orders: int = 300) -> dict[s
                     cancelled_at=placed_at + timedelta(hours=2) if cancelled else None,
                     cancel_reason=rng.choice(["customer", "inventory", "fraud"]) if cancelled else "",
                     risk_level=risk,
-                    risk_recommendation={
-                        RiskLevel.HIGH: RiskRecommendation.CANCEL,
-                        RiskLevel.MEDIUM: RiskRecommendation.INVESTIGATE,
-                        RiskLevel.LOW: RiskRecommendation.ACCEPT,
-                    }.get(risk, RiskRecommendation.NONE),
+                    risk_recommendation=RECOMMENDATIONS.get(risk, RiskRecommendation.NONE),
                     tags=["forwarder"] if forwarder else (["vip"] if customer % 13 == 0 else []),
                     discount_codes=["WELCOME10"] if customer % 7 == 0 else [],
                     payment_gateways=["card"],
@@ -220,10 +221,11 @@ def seed_demo_catalogue_and_orders(store: Store, *, orders: int = 300) -> dict[s
         for number, (picked, quantities, fulfillment) in lines_by_number.items():
             order = created[number]
             for position, (variant, quantity) in enumerate(zip(picked, quantities, strict=True)):
-                shipped = {
+                shipped_by_status: dict[str, int] = {
                     FulfillmentStatus.FULFILLED: quantity,
                     FulfillmentStatus.PARTIAL: quantity if position == 0 else 0,
-                }.get(fulfillment, 0)
+                }
+                shipped = shipped_by_status.get(fulfillment, 0)
                 new_lines.append(
                     LineItem(
                         store=store,

@@ -16,15 +16,15 @@ class DevMailBackend(BaseEmailBackend):
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         rows = []
         for message in email_messages:
-            html = ""
+            html: object = ""  # an alternative's content: text, bytes or a message
             if isinstance(message, EmailMultiAlternatives):
                 html = next((content for content, mime in message.alternatives if mime == "text/html"), "")
             rows.append(
                 DevEmail(
                     from_email=message.from_email,
                     to=", ".join(message.to + message.cc + message.bcc),
-                    subject=message.subject,
-                    body_text=message.body,
+                    subject=str(message.subject),
+                    body_text=str(message.body),
                     body_html=str(html),
                 )
             )

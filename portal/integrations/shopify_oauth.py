@@ -35,7 +35,7 @@ def _refused(error: InstallRefused) -> HttpResponse:
 @never_cache
 @require_GET
 def install(request: HttpRequest) -> HttpResponse:
-    params = dict(request.GET.items())
+    params = request.GET  # repeated keys kept: they are signed too
     try:
         store = check_install_request(params)
     except InstallRefused as error:
@@ -65,7 +65,7 @@ def _register_webhooks(store_id: int) -> None:
 def callback(request: HttpRequest) -> HttpResponse:
     try:
         with transaction.atomic():
-            connection = complete_install(params=dict(request.GET.items()), session=request.session)
+            connection = complete_install(params=request.GET, session=request.session)
             transaction.on_commit(lambda: _register_webhooks(connection.store_id))
     except InstallRefused as error:
         return _refused(error)

@@ -8,7 +8,7 @@ unknown store or no access -> 404; a role without the scope -> 403; not signed i
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
@@ -16,11 +16,13 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
+from portal.http import AmendRequest
 from tenants.access import StoreAccess, access_store_for_staff
 from tenants.errors import NotFound, PermissionDenied
 from tenants.models import Store
@@ -40,7 +42,7 @@ class StoreStaffView(View):
             if hasattr(cls, method) and method.upper() not in cls.required_scopes:
                 raise ImproperlyConfigured(f"{cls.__name__}.{method} has no scope in required_scopes.")
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         method = "GET" if request.method == "HEAD" else (request.method or "GET")
@@ -55,7 +57,7 @@ class StoreStaffView(View):
         except PermissionDenied as error:
             raise DjangoPermissionDenied(error.message) from None
         self.store = self.access.store
-        request.store = self.store  # type: ignore[attr-defined]
+        cast(AmendRequest, request).store = self.store  # View.dispatch's signature says HttpRequest
         if self.store.require_staff_mfa and not is_mfa_enabled(request.user):
             messages.warning(
                 request,

@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from tenants.models import Store
+from tenants.models import Platform, Store
 from tenants.roles import Role
 
 _TIMEZONES = sorted(zoneinfo.available_timezones())
@@ -58,7 +58,7 @@ class StoreSignupForm(forms.Form):
         max_length=50,
         help_text=_("Lowercase letters, digits and hyphens: /s/<name>/."),
     )
-    platform = forms.ChoiceField(label=_("Platform"), choices=Store._meta.get_field("platform").choices)
+    platform = forms.ChoiceField(label=_("Platform"), choices=Platform.choices)
     locale = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     currency = forms.CharField(label=_("Currency"), max_length=3, initial="USD")
     timezone = forms.ChoiceField(label=_("Time zone"), choices=[(tz, tz) for tz in _TIMEZONES], initial="UTC")

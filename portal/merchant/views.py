@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.mail import send_mail
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.forms import Form
+from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -27,7 +27,7 @@ from tenants.errors import DomainError, NotFound
 from tenants.roles import Role, Scope
 
 
-def form_error(form: Form, error: DomainError) -> None:
+def form_error(form: BaseForm, error: DomainError) -> None:
     """Show a service's error on the form, on its field when the form has one."""
     field = error.field if error.field in form.fields else None
     form.add_error(field, error.message)

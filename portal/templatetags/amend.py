@@ -7,10 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.utils.formats import number_format
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
+from cancellations.core import formatting
 from cancellations.models import RequestStatus
 from portal.tenancy import store_url as _store_url
 
@@ -28,30 +26,13 @@ def store_url(context: dict[str, Any], name: str, **kwargs: Any) -> str:
 @register.filter
 def money(amount: Decimal | int | float | None, currency: str = "") -> str:
     """A localised amount with two decimals and its currency code: 1 234,50 SEK / 1,234.50 USD."""
-    if amount is None:
-        return ""
-    formatted = number_format(Decimal(amount), decimal_pos=2, force_grouping=True)
-    return f"{formatted} {currency}".strip()
+    return formatting.money(amount, currency)
 
 
 @register.filter
 def duration(value: timedelta | None) -> str:
-    """A short human duration: 2 d 3 h, 1 h 12 min, 5 min, less than a minute."""
-    if value is None:
-        return ""
-    minutes = int(value.total_seconds() // 60)
-    if minutes < 1:
-        return _("less than a minute")
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    parts = []
-    if days:
-        parts.append(ngettext("%(n)d day", "%(n)d days", days) % {"n": days})
-    if hours:
-        parts.append(_("%(n)d h") % {"n": hours})
-    if mins and not days:
-        parts.append(_("%(n)d min") % {"n": mins})
-    return " ".join(parts)
+    """A short human duration: 2 days 3 h, 1 h 12 min, 5 min, under a minute."""
+    return formatting.duration(value)
 
 
 @register.filter
@@ -67,6 +48,4 @@ def status_label(status: str) -> str:
 @register.filter
 def percent(value: float | None) -> str:
     """0.1234 -> "12.3 %" in the active locale."""
-    if value is None:
-        return ""
-    return f"{number_format(Decimal(value * 100), decimal_pos=1)} %"
+    return formatting.percent(value)

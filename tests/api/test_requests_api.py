@@ -205,3 +205,83 @@ def test_the_request_list_takes_the_same_number_of_queries_for_more_requests(api
 
     assert len(response.json()["results"]) == 5
     assert len(more) == len(few)
+
+
+def _decide(store) -> str:
+    return f"{_requests(store)}decide/"
+
+
+def test_many_requests_are_decided_at_once_each_on_its_own(api_a, store_a, store_b):
+    waiting = [pending_request(store_a) for _ in range(3)]
+    decided = pending_request(store_a)
+    api_a.post_json(f"{_requests(store_a)}{decided.pk}/reject/", {"message": "No."})
+    theirs = pending_request(store_b)
+    ids = [waiting[0].pk, decided.pk, theirs.pk, waiting[1].pk, waiting[2].pk, waiting[0].pk]
+
+    response = api_a.post_json(_decide(store_a), {"action": "approve", "request_ids": ids})
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert [(row["id"], row["outcome"]) for row in body["results"]] == [
+        (waiting[0].pk, "decided"),
+        (decided.pk, "already_decided"),
+        (theirs.pk, "not_found"),
+        (waiting[1].pk, "decided"),
+        (waiting[2].pk, "decided"),
+    ]
+    assert body["results"][1]["code"] == "already_decided"
+    assert body["counts"] == {"decided": 3, "already_decided": 1, "not_found": 1, "error": 0}
+    statuses = dict(OrderRequest.objects.for_store(store_a).values_list("pk", "status"))
+    assert {statuses[request.pk] for request in waiting} == {"approved"}
+    assert statuses[decided.pk] == "rejected"
+    theirs.refresh_from_db()
+    assert theirs.status == "pending_review"
+
+
+def test_a_bulk_rejection_sends_its_message_to_each_customer(api_a, store_a):
+    waiting = [pending_request(store_a) for _ in range(2)]
+
+    response = api_a.post_json(
+        _decide(store_a),
+        {"action": "reject", "request_ids": [r.pk for r in waiting], "message": "Already packed."},
+    )
+
+    assert response.status_code == 200, response.content
+    for request in waiting:
+        request.refresh_from_db()
+        assert (request.status, request.customer_message) == ("rejected", "Already packed.")
+
+
+@pytest.mark.parametrize(
+    ("body", "attr", "code"),
+    [
+        ({"action": "reject", "request_ids": [1]}, "message", "message_required"),
+        ({"action": "reject", "request_ids": [1], "message": "  "}, "message", "message_required"),
+        ({"action": "approve", "request_ids": []}, "request_ids", "min_length"),
+        ({"action": "approve", "request_ids": list(range(1, 502))}, "request_ids", "max_length"),
+        ({"action": "approve", "request_ids": ["x"]}, "request_ids.0", "invalid"),
+        ({"action": "refund", "request_ids": [1]}, "action", "invalid_choice"),
+        ({"request_ids": [1]}, "action", "required"),
+    ],
+)
+def test_a_bad_bulk_decision_is_refused_and_decides_nothing(api_a, store_a, body, attr, code):
+    request = pending_request(store_a)
+    body = {**body, "request_ids": [request.pk if i == 1 else i for i in body["request_ids"]]}
+
+    response = api_a.post_json(_decide(store_a), body)
+
+    assert response.status_code == 400, response.content
+    assert (response.json()["attr"], response.json()["code"]) == (attr, code)
+    request.refresh_from_db()
+    assert request.status == "pending_review"
+
+
+def test_a_read_only_token_cannot_decide_many(make_token, store_a):
+    request = pending_request(store_a)
+    api = TokenClient(make_token(scopes=[Scope.REQUESTS_READ]))
+
+    response = api.post_json(_decide(store_a), {"action": "approve", "request_ids": [request.pk]})
+
+    assert response.status_code == 403
+    request.refresh_from_db()
+    assert request.status == "pending_review"

@@ -5,16 +5,10 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from cancellations.bulk.rate import (
-    BUILTIN_CANCEL_COST,
-    SHOPIFY_CANCEL_COST,
-    Bucket,
-    RateLimiter,
-    Report,
-    limiter_for,
-    shopify_report,
-)
-from cancellations.platforms.shopify.client import bucket_key
+from cancellations.bulk.rate import Bucket, RateLimiter, Report, limiter_for
+from cancellations.platforms.builtin import BuiltinAdapter
+from cancellations.platforms.shopify.adapter import SHOPIFY_CANCEL_COST, ShopifyAdapter
+from cancellations.platforms.shopify.client import ShopifyClient, bucket_key, bucket_report
 from tests.factories import make_store
 
 
@@ -106,14 +100,23 @@ def test_the_shopify_report_is_read_from_what_the_client_cached(db):
     cache.set(
         bucket_key("shop.myshopify.com"), {"maximum": 1000.0, "available": 40.0, "rate": 100.0, "at": 123.0}
     )
-    assert shopify_report("shop.myshopify.com")() == Report(capacity=1000, rate=100, available=40, at=123)
-    assert shopify_report("other.myshopify.com")() is None
+    assert bucket_report("shop.myshopify.com") == Report(capacity=1000, rate=100, available=40, at=123)
+    assert bucket_report("other.myshopify.com") is None
 
 
-def test_each_platform_gets_its_own_limiter(db, settings):
+def test_each_platform_gets_its_own_limiter_from_its_adapter(db, settings):
     settings.BULK_CANCEL_BUILTIN_RATE = 7
-    builtin, cost = limiter_for(make_store())
-    assert (builtin.bucket.rate, builtin.bucket.capacity, cost) == (7, 7, BUILTIN_CANCEL_COST)
-    shopify, cost = limiter_for(make_store(platform="shopify"), shop="s.myshopify.com")
-    assert cost == SHOPIFY_CANCEL_COST and shopify._report is not None
-    assert shopify._tolerance == SHOPIFY_CANCEL_COST
+    builtin, cost = limiter_for(BuiltinAdapter(make_store()))
+    assert (builtin.bucket.rate, builtin.bucket.capacity, cost, builtin._report) == (7, 7, 1.0, None)
+
+    client = ShopifyClient(shop="s.myshopify.com", access_token="shpat_test")
+    shopify, cost = limiter_for(ShopifyAdapter(make_store(platform="shopify"), client=client))
+    assert cost == SHOPIFY_CANCEL_COST and shopify._tolerance == SHOPIFY_CANCEL_COST
+    cache.set(bucket_key("s.myshopify.com"), {"maximum": 2000.0, "available": 5.0, "rate": 200.0, "at": 9.0})
+    assert shopify._report is not None
+    assert shopify._report() == Report(capacity=2000, rate=200, available=5, at=9)
+
+
+def test_a_shopify_store_without_a_connection_drains_without_reports(db):
+    limiter, cost = limiter_for(ShopifyAdapter(make_store(platform="shopify")))
+    assert (limiter._report, cost) == (None, SHOPIFY_CANCEL_COST)

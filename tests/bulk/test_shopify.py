@@ -107,3 +107,20 @@ def test_the_drain_waits_for_the_bucket_instead_of_being_throttled(fake_shopify,
     # 100 points for the cancels and a few for the status queries, 20 in the bucket, 100 a second
     assert elapsed >= 0.8
     assert not [r for r in caplog.records if "platform_throttled" in r.getMessage()]
+
+
+def test_a_stale_orders_updated_after_a_bulk_cancel_leaves_the_order_cancelled(fake_shopify, shopify_store):
+    remote = fake_shopify.add_order(shopify_store.platform_domain)
+    before_cancel = order_from_graphql(remote)  # what an orders/updated sent before the cancel carries
+    order = upsert_order(store=shopify_store, snapshot=before_cancel).order
+    job = start(shopify_store, staff(shopify_store), reason="inventory")
+    assert drain_to_end(shopify_store, job)[-1] == "done"
+    order.refresh_from_db()
+    assert order.cancelled_at is not None
+    assert order.platform_updated_at is not None and order.platform_updated_at > before_cancel.updated_at
+
+    # The delayed webhook arrives now: older than what the mirror knows, so it changes nothing.
+    upsert_order(store=shopify_store, snapshot=before_cancel)
+
+    order.refresh_from_db()
+    assert order.cancelled_at is not None and order.cancel_reason == "inventory"

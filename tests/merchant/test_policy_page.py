@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from cancellations.models import StorePolicyVersion
 from cancellations.policy import StorePolicy, flatten_policy, validate_policy
 from cancellations.policy.services import current_policy, save_policy
-from portal.merchant.policy.forms import page_fields
+from portal.merchant.policy.page import page_fields
 from tenants.models import StoreAuditEvent, User
 from tenants.roles import Role
 from tests.factories import make_member

@@ -112,3 +112,16 @@ def test_a_boolean_setting_rejects_nonsense(monkeypatch):
     monkeypatch.setenv("SOME_FLAG", "maybe")
     with pytest.raises(ImproperlyConfigured, match="SOME_FLAG must be true or false"):
         env_bool("SOME_FLAG")
+
+
+def test_an_execution_lease_shorter_than_the_task_time_limit_is_refused():
+    result = _django(
+        {"REQUEST_EXECUTION_LEASE_SECONDS": "100", "CELERY_TASK_TIME_LIMIT": "150"}, "print('started')"
+    )
+    assert result.returncode != 0
+    assert "started" not in result.stdout
+    assert "REQUEST_EXECUTION_LEASE_SECONDS must be longer than CELERY_TASK_TIME_LIMIT" in result.stderr
+    longer = _django(
+        {"REQUEST_EXECUTION_LEASE_SECONDS": "151", "CELERY_TASK_TIME_LIMIT": "150"}, "print('started')"
+    )
+    assert longer.stdout.strip() == "started", longer.stderr

@@ -25,6 +25,7 @@ from cancellations.platforms.base import (
     TransientPlatformError,
 )
 from cancellations.platforms.builtin import BuiltinAdapter
+from cancellations.platforms.errors import PlatformErrorCode
 from cancellations.policy import ApprovalRules, StorePolicy
 from cancellations.policy.services import save_policy
 from cancellations.requests.actors import Actor
@@ -109,6 +110,12 @@ class _ScriptedAdapter(BuiltinAdapter):
             raise TransientPlatformError("The platform answered 503.", code="platform_unavailable")
         if step == "permanent":
             raise PermanentPlatformError("The platform refused: order is locked.", code="order_locked")
+        if step == "held":
+            raise TransientPlatformError(
+                "This change is being carried out by another worker.",
+                code=PlatformErrorCode.EFFECT_IN_PROGRESS,
+                retry_after=5,
+            )
         result = call()
         if step == "lost":
             raise TransientPlatformError("The platform did not answer in time.", code="timeout")

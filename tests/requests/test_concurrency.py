@@ -122,3 +122,25 @@ class _no_execution:
         from cancellations.requests import execution
 
         execution.enqueue = self._enqueue
+
+
+def test_two_callers_at_once_make_one_auto_approved_cancel(store_a):
+    order = make_order(store_a)  # the default policy approves a cancel of a new order at once
+
+    def submit() -> Any:
+        return submit_request(
+            store=store_a,
+            order=order,
+            actor=Actor.customer(order.email),
+            kind="cancel",
+            idempotency_key=key(),
+        )
+
+    with _no_execution():  # the request stays auto-approved, queued for a worker
+        results = _race([submit for _ in range(8)])
+
+    created = [r for r in results if isinstance(r, OrderRequest)]
+    refused = [r for r in results if isinstance(r, RequestAlreadyOpen)]
+    assert len(created) == 1 and len(refused) == 7, results
+    assert created[0].status == "auto_approved"
+    assert OrderRequest.objects.for_store(store_a).filter(order=order).count() == 1

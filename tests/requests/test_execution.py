@@ -118,6 +118,19 @@ def test_too_many_transient_errors_fail_the_request(store_a, settings):
     assert request.status == "failed" and "after 3 attempts" in request.last_error
 
 
+def test_another_worker_holding_the_request_does_not_use_up_its_attempts(store_a, settings):
+    settings.REQUEST_MAX_ATTEMPTS = 2
+    request = _approved(store_a)
+
+    with scripted(settings, "held", "held", "held") as platform:
+        outcomes = [execute_request(store=store_a, request_id=request.pk) for _ in range(4)]
+
+    assert outcomes == [RETRYING, RETRYING, RETRYING, COMPLETED]
+    assert platform.calls == ["cancel:held", "cancel:held", "cancel:held", "cancel:ok"]
+    request.refresh_from_db()
+    assert request.status == "completed" and request.attempts == 1 and request.last_error == ""
+
+
 def test_staff_retry_a_failed_request_and_it_completes_once(
     store_a, settings, django_capture_on_commit_callbacks
 ):

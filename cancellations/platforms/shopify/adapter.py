@@ -11,7 +11,8 @@ the key's tag each mean the earlier attempt worked. Call this adapter outside a 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
@@ -24,14 +25,17 @@ from cancellations.platforms.base import (
     Address,
     CancelRequest,
     CancelResult,
+    CancelStatus,
     ChangeAddress,
     EditChange,
     EditRequest,
     EditResult,
     EffectStatus,
+    LineChange,
     OrderSnapshot,
     PermanentPlatformError,
     PlatformAdapter,
+    RateBudget,
     RemoveLine,
     ReorderRequest,
     ReorderResult,
@@ -43,8 +47,8 @@ from cancellations.platforms.base import (
 )
 from cancellations.platforms.errors import PlatformErrorCode, ShopifyErrorCode
 from cancellations.platforms.ledger import claim_effect, exclusive_key, record_outcome
-from cancellations.platforms.shopify import documents
-from cancellations.platforms.shopify.client import ShopifyClient
+from cancellations.platforms.shopify import bulk_status, documents
+from cancellations.platforms.shopify.client import ShopifyClient, bucket_report
 from cancellations.platforms.shopify.payloads import (
     UnprocessablePayload,
     address_to_graphql,
@@ -61,8 +65,16 @@ def _user_errors(payload: dict[str, Any], key: str = "userErrors") -> list[dict[
     return list((payload or {}).get(key) or [])
 
 
+# Shopify's documented bucket for a standard shop, assumed until the first answer reports the real one,
+# and what one orderCancel (a mutation) costs of it.
+SHOPIFY_DEFAULT_CAPACITY = 1000.0
+SHOPIFY_DEFAULT_RATE = 100.0
+SHOPIFY_CANCEL_COST = 10.0
+
+
 class ShopifyAdapter(PlatformAdapter):
     platform = "shopify"
+    status_batch_size = documents.BULK_CANCEL_STATUS_SLOTS
 
     def __init__(self, store: Store, *, client: ShopifyClient | None = None) -> None:
         super().__init__(store)
@@ -81,6 +93,28 @@ class ShopifyAdapter(PlatformAdapter):
                 )
             self._client = ShopifyClient(shop=connection.shop_domain, access_token=connection.access_token)
         return self._client
+
+    # --- what bulk work needs ---
+
+    def rate_budget(self) -> RateBudget:
+        """Shopify's cost bucket, following what the shop's answers report (stamped by the wall clock)."""
+        try:
+            shop = self.client.shop
+        except PermanentPlatformError:
+            shop = ""
+        return RateBudget(
+            capacity=SHOPIFY_DEFAULT_CAPACITY,
+            rate=SHOPIFY_DEFAULT_RATE,
+            cancel_cost=SHOPIFY_CANCEL_COST,
+            report=(lambda: bucket_report(shop)) if shop else None,
+            clock=time.time,
+        )
+
+    def cancel_statuses(self, order_ids: Sequence[str]) -> dict[str, CancelStatus | None]:
+        return bulk_status.cancel_statuses(self.client, order_ids)
+
+    def status_query_cost(self, count: int) -> float:
+        return bulk_status.status_query_cost(count)
 
     # --- reads ---
 
@@ -324,7 +358,7 @@ class ShopifyAdapter(PlatformAdapter):
                 "; ".join(e["message"] for e in _user_errors(payload)), code=PlatformErrorCode.ADDRESS_REFUSED
             )
 
-    def _edit_lines(self, order: OrderSnapshot, changes: list[EditChange], request: EditRequest) -> Decimal:
+    def _edit_lines(self, order: OrderSnapshot, changes: list[LineChange], request: EditRequest) -> Decimal:
         begin = self.client.execute(documents.ORDER_EDIT_BEGIN, {"id": order.platform_id})["orderEditBegin"]
         if _user_errors(begin) or not begin.get("calculatedOrder"):
             raise PermanentPlatformError(

@@ -9,25 +9,16 @@ reading `cancelledAt` of 25 orders costs about a point per order.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.utils.dateparse import parse_datetime
 
+from cancellations.platforms.base import CancelStatus
 from cancellations.platforms.shopify import client as shopify_client
 from cancellations.platforms.shopify import documents
 from cancellations.platforms.shopify.client import ShopifyClient
 from cancellations.platforms.shopify.payloads import FINANCIAL_STATUSES
-
-
-@dataclass(frozen=True)
-class CancelStatus:
-    platform_id: str
-    cancelled_at: datetime | None
-    cancel_reason: str
-    financial_status: str | None
-    updated_at: datetime | None
 
 
 def _when(value: Any) -> datetime | None:

@@ -22,7 +22,12 @@ from django.conf import settings
 from django.core.cache import cache
 
 from cancellations.core.backoff import backoff_seconds
-from cancellations.platforms.base import PermanentPlatformError, PlatformError, TransientPlatformError
+from cancellations.platforms.base import (
+    BucketReport,
+    PermanentPlatformError,
+    PlatformError,
+    TransientPlatformError,
+)
 from cancellations.platforms.errors import PlatformErrorCode
 
 logger = logging.getLogger(__name__)
@@ -48,6 +53,19 @@ def shop_origin(shop: str) -> str:
 
 def bucket_key(shop: str) -> str:
     return f"shopify:bucket:{shop}"
+
+
+def bucket_report(shop: str) -> BucketReport | None:
+    """The bucket this shop's answers last reported, as the client cached it (wall-clock `at`)."""
+    data = cache.get(bucket_key(shop))
+    if not data:
+        return None
+    return BucketReport(
+        capacity=float(data["maximum"]),
+        rate=float(data["rate"]),
+        available=float(data["available"]),
+        at=float(data["at"]),
+    )
 
 
 _STATUS_ERRORS: dict[int, tuple[PlatformErrorCode, str]] = {
@@ -143,8 +161,11 @@ class ShopifyClient:
                     if not isinstance(outcome, PlatformError):
                         return outcome
                     failure = outcome
-                    if failure.code == PlatformErrorCode.PLATFORM_THROTTLED:
-                        retryable, delay = True, failure.retry_after  # type: ignore[attr-defined]
+                    if (
+                        isinstance(failure, TransientPlatformError)
+                        and failure.code == PlatformErrorCode.PLATFORM_THROTTLED
+                    ):
+                        retryable, delay = True, failure.retry_after
             if not retryable or attempt == self.max_attempts:
                 raise failure
             wait = delay if delay is not None else self._backoff(attempt)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -55,7 +56,7 @@ def redirect_uri() -> str:
     return f"{settings.SITE_URL}/shopify/callback"
 
 
-def check_install_request(params: dict[str, str]) -> Store:
+def check_install_request(params: Mapping[str, str]) -> Store:
     """The store a request to install names, if the shop is valid, known and (when signed) signed rightly."""
     if not is_configured():
         raise InstallRefused(
@@ -93,7 +94,7 @@ def begin_install(*, store: Store, session: SessionBase) -> str:
     return f"{shop_origin(store.platform_domain or '')}/admin/oauth/authorize?{query}"
 
 
-def complete_install(*, params: dict[str, str], session: SessionBase) -> PlatformConnection:
+def complete_install(*, params: Mapping[str, str], session: SessionBase) -> PlatformConnection:
     """Check the callback, exchange its code for an access token and connect the store."""
     if not is_configured():
         raise InstallRefused(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal, overload
 
 from django.utils.dateparse import parse_datetime
 
@@ -72,6 +72,10 @@ def _money(value: Any, what: str) -> Decimal:
         raise UnprocessablePayload(f"{what} is not an amount: {value!r}.") from None
 
 
+@overload
+def _when(value: Any, what: str, *, required: Literal[True]) -> datetime: ...
+@overload
+def _when(value: Any, what: str, *, required: bool = False) -> datetime | None: ...
 def _when(value: Any, what: str, *, required: bool = False) -> datetime | None:
     if value in (None, ""):
         if required:

@@ -6,7 +6,9 @@ import base64
 import hashlib
 import hmac
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 
@@ -37,19 +39,78 @@ def verify_webhook(body: bytes, signature: str, secrets: Iterable[str] | None = 
     )
 
 
-def query_signature(params: Mapping[str, str], secret: str) -> str:
-    message = "&".join(
-        f"{key}={value}" for key, value in sorted(params.items()) if key not in {"hmac", "signature"}
-    )
+# A query as Django gives it (a QueryDict keeps repeated keys), as a dict, or as (key, value) pairs.
+Query = Mapping[str, Any] | Sequence[tuple[str, str]]
+_UNSIGNED = frozenset({"hmac", "signature"})
+
+
+def query_pairs(params: Query) -> list[tuple[str, str]]:
+    """Every (key, value) of a query in order, repeated keys kept."""
+    lists = getattr(params, "lists", None)
+    if callable(lists):
+        return [(key, value) for key, values in lists() for value in values]
+    if isinstance(params, Mapping):
+        pairs: list[tuple[str, str]] = []
+        for key, value in params.items():
+            values = value if isinstance(value, list | tuple) else [value]
+            pairs += [(str(key), str(item)) for item in values]
+        return pairs
+    return [(str(key), str(value)) for key, value in params]
+
+
+def _documented_message(pairs: Sequence[tuple[str, str]]) -> str:
+    """The message Shopify's OAuth documentation describes: the parameters but `hmac` (and `signature`)
+    sorted by key, `key=value` joined by `&`, with `%` -> `%25` and `&` -> `%26` in keys and values and
+    `=` -> `%3D` in keys; an array parameter (`ids[]=2&ids[]=1`) signs as `ids=["2", "1"]`, in the order
+    sent. https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/authorization-code-grant
+    (Verify the installation request) and shopify_python_api's `Session.calculate_hmac`.
+    """
+    groups: dict[tuple[str, bool], list[str]] = {}
+    for key, value in pairs:
+        if key in _UNSIGNED:
+            continue
+        is_array = key.endswith("[]")
+        groups.setdefault((key[:-2] if is_array else key, is_array), []).append(value)
+    parts = []
+    for (name, is_array), values in sorted(groups.items()):
+        value = '["' + '", "'.join(values) + '"]' if is_array else ",".join(values)
+        key = name.replace("%", "%25").replace("&", "%26").replace("=", "%3D")
+        parts.append(f"{key}={value.replace('%', '%25').replace('&', '%26')}")
+    return "&".join(parts)
+
+
+def _encoded_message(pairs: Sequence[tuple[str, str]]) -> str:
+    """The same parameters form-encoded as Shopify's JavaScript library signs them (`URLSearchParams`
+    with spaces as `%20`, array keys kept as `ids[]`): shopify-app-js, lib/utils/hmac-validator.ts."""
+
+    def encode(text: str) -> str:
+        return quote(text, safe="*-._").replace("~", "%7E")
+
+    ordered = sorted(((key, value) for key, value in pairs if key not in _UNSIGNED), key=lambda kv: kv[0])
+    return "&".join(f"{encode(key)}={encode(value)}" for key, value in ordered)
+
+
+def _hex_hmac(message: str, secret: str) -> str:
     return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
-def verify_query(params: Mapping[str, str], secrets: Iterable[str] | None = None) -> bool:
-    """True if the `hmac` parameter signs the other query parameters (OAuth install and callback)."""
-    given = params.get("hmac", "")
-    if not given:
+def query_signature(params: Query, secret: str) -> str:
+    """The `hmac` Shopify puts on an OAuth or install redirect with these parameters."""
+    return _hex_hmac(_documented_message(query_pairs(params)), secret)
+
+
+def verify_query(params: Query, secrets: Iterable[str] | None = None) -> bool:
+    """True if the `hmac` parameter signs the other query parameters (OAuth install and callback).
+
+    Either canonical form Shopify's own libraries check is accepted; both cover every parameter.
+    """
+    pairs = query_pairs(params)
+    given = [value for key, value in pairs if key == "hmac"]
+    if len(given) != 1 or not given[0]:
         return False
+    messages = {_documented_message(pairs), _encoded_message(pairs)}
     return any(
-        hmac.compare_digest(query_signature(params, secret), given)
+        hmac.compare_digest(_hex_hmac(message, secret), given[0])
         for secret in (app_secrets() if secrets is None else secrets)
+        for message in messages
     )

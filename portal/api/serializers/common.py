@@ -18,6 +18,8 @@ from cancellations.models import (
     RequestKind,
     RequestStatus,
 )
+from cancellations.requests.errors import RequestErrorCode
+from cancellations.requests.services import MAX_BULK_DECISION
 from tenants.models import Store
 from tenants.roles import Role
 
@@ -32,7 +34,9 @@ class ErrorItemSerializer(serializers.Serializer):
 class ErrorSerializer(ErrorItemSerializer):
     """Every error the API answers with. `errors` lists each field at fault when there are several."""
 
-    errors = ErrorItemSerializer(many=True, required=False)
+    # DRF's metaclass takes declared fields off the class, so this does not hide Serializer.errors;
+    # the stubs cannot know that.
+    errors = ErrorItemSerializer(many=True, required=False)  # type: ignore[assignment]
 
 
 def page_of(child: type[serializers.Serializer]) -> type[serializers.Serializer]:
@@ -247,7 +251,8 @@ class RequestCreateSerializer(serializers.Serializer):
     refund_method = serializers.ChoiceField(
         choices=[("original", _("Original payment")), ("store_credit", _("Store credit"))], required=False
     )
-    changes = ChangeInputSerializer(many=True, required=False, max_length=100)
+    # With many=True DRF hands max_length to the ListSerializer; the stubs' __init__ does not list it.
+    changes = ChangeInputSerializer(many=True, required=False, max_length=100)  # type: ignore[call-arg]
 
 
 class ApproveSerializer(serializers.Serializer):
@@ -265,6 +270,50 @@ class ApproveSerializer(serializers.Serializer):
 
 class RejectSerializer(serializers.Serializer):
     message = serializers.CharField(max_length=5000, help_text="The store's reason, sent to the customer.")
+
+
+class BulkDecisionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    request_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        min_length=1,
+        max_length=MAX_BULK_DECISION,
+        help_text=f"The requests to decide, at most {MAX_BULK_DECISION}; each is decided on its own.",
+    )
+    message = serializers.CharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        help_text="The store's reason, sent to each customer; required to reject.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["action"] == "reject" and not (attrs.get("message") or "").strip():
+            raise serializers.ValidationError(
+                {"message": _("Tell the customers why.")}, code=RequestErrorCode.MESSAGE_REQUIRED
+            )
+        return attrs
+
+
+class BulkOutcomeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="request_id")
+    outcome = serializers.ChoiceField(
+        choices=["decided", "already_decided", "not_found", "error"],
+        help_text="decided; already_decided (someone decided it first); not_found; error (see code, detail).",
+    )
+    code = serializers.SerializerMethodField()
+    detail = serializers.SerializerMethodField()
+
+    def get_code(self, outcome: Any) -> str | None:
+        return str(outcome.error.code) if outcome.error else None
+
+    def get_detail(self, outcome: Any) -> str | None:
+        return outcome.error.message if outcome.error else None
+
+
+class BulkDecisionResultSerializer(serializers.Serializer):
+    results = BulkOutcomeSerializer(many=True)
+    counts = serializers.DictField(child=serializers.IntegerField())
 
 
 # --- policy --------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""REST API v1: order requests — list, read, make on a customer's behalf, approve, reject."""
+"""REST API v1: order requests — list, read, make on a customer's behalf, approve, reject, decide many."""
 
 from __future__ import annotations
 
@@ -12,13 +12,16 @@ from rest_framework.response import Response
 from cancellations.models import OrderRequest
 from cancellations.orders.access import access_order
 from cancellations.requests.access import access_request
-from cancellations.requests.services import approve_request, reject_request
+from cancellations.requests.services import approve_request, decide_requests, reject_request
 from cancellations.requests.submission import submit_request
 from portal.api.base import StoreScopedAPIView
 from portal.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from portal.api.pagination import PAGE_PARAMETERS, paginate
 from portal.api.serializers.common import (
     ApproveSerializer,
+    BulkDecisionResultSerializer,
+    BulkDecisionSerializer,
+    BulkOutcomeSerializer,
     RejectSerializer,
     RequestCreateSerializer,
     RequestFilterSerializer,
@@ -139,3 +142,34 @@ class RequestRejectView(StoreScopedAPIView):
             store=self.store, request_id=request_id, actor=self.actor, message=given.validated_data["message"]
         )
         return Response(RequestSerializer(access_request(store=self.store, request_id=request_id)).data)
+
+
+class RequestBulkDecisionView(StoreScopedAPIView):
+    required_scopes = {"POST": Scope.REQUESTS_DECIDE}
+
+    @extend_schema(
+        operation_id="requests_decide",
+        description=(
+            "Approve, or reject with a message, up to 500 requests waiting for review, as the queue page's "
+            "bulk action does. Each request is decided on its own: one that someone else decided first, or "
+            "that is not this store's, is reported in `results` and does not undo the others. 200 with one "
+            "result per request, in the order given."
+        ),
+        request=BulkDecisionSerializer,
+        responses={200: BulkDecisionResultSerializer},
+        tags=["requests"],
+    )
+    def post(self, request: Request) -> Response:
+        given = BulkDecisionSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        outcomes = decide_requests(
+            store=self.store,
+            request_ids=given.validated_data["request_ids"],
+            actor=self.actor,
+            approve=given.validated_data["action"] == "approve",
+            message=given.validated_data.get("message", ""),
+        )
+        counts = {name: 0 for name in ("decided", "already_decided", "not_found", "error")}
+        for outcome in outcomes:
+            counts[outcome.outcome] += 1
+        return Response({"results": BulkOutcomeSerializer(outcomes, many=True).data, "counts": counts})

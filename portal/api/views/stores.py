@@ -58,6 +58,7 @@ class StoreListView(APIView):
             stores = Store.objects.filter(pk__in=[store.pk for store in stores_for_staff(request.user)])
         paginator = ApiCursorPagination(("name", "id"))
         page = paginator.paginate_queryset(stores, request, view=self)
+        assert page is not None  # None only without a page size, and this paginator always has one
         if token is not None:
             access: dict[int, Any] = {store.pk: token_access(token=token, store=store) for store in page}
         else:

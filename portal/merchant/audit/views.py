@@ -70,7 +70,7 @@ class AuditLogView(StoreStaffView):
     required_scopes = {"GET": Scope.TEAM_MANAGE}
     nav = "audit"
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         zone = _store_zone(self.store.timezone)
         form = AuditFilterForm(request.GET or None)
         data = form.cleaned_data if form.is_valid() else {}

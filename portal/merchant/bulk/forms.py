@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -59,11 +59,15 @@ class BulkCancelForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = status_choices()
-        self.fields["risk"].choices = [("", _("Any")), *[(v, label) for v, label in RiskLevel.choices if v]]
+        cast(forms.ChoiceField, self.fields["status"]).choices = status_choices()
+        cast(forms.ChoiceField, self.fields["risk"]).choices = [
+            ("", _("Any")),
+            *[(v, label) for v, label in RiskLevel.choices if v],
+        ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns; its stub allows None for overrides
         if self.errors:
             return data
         if data.get("mode") == NUMBERS:

@@ -183,7 +183,7 @@ class BulkProgressView(BulkJobMixin):
 class BulkResultView(BulkJobMixin):
     required_scopes = {"GET": Scope.REQUESTS_READ}
 
-    def get(self, request: HttpRequest, job_id: int) -> HttpResponse:
+    def get(self, request: HttpRequest, job_id: int) -> StreamingHttpResponse:
         job = self.job(job_id)
         writer = csv.writer(Echo())
 

@@ -45,7 +45,8 @@ class PeriodForm(forms.Form):
         self.store = store
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns; its stub allows None for overrides
         start, end = data.get("start"), data.get("end")
         if self.errors:
             return data

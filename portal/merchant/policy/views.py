@@ -18,7 +18,7 @@ from cancellations.policy import DEFAULT_POLICY, StorePolicy
 from cancellations.policy.errors import PolicyInvalid
 from cancellations.policy.services import policy_of, policy_versions, save_policy
 from portal.merchant.base import StoreStaffView
-from portal.merchant.policy.forms import PolicyPage, page_fields, reason_field
+from portal.merchant.policy.page import PolicyPage, page_fields, reason_field
 from tenants.roles import Scope
 from tenants.services import record_store_event
 

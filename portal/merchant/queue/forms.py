@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -19,9 +20,10 @@ from cancellations.queue.selectors import (
     UNASSESSED,
     QueueFilters,
 )
+from cancellations.requests.services import MAX_BULK_DECISION
 from tenants.models import User
 
-MAX_BULK = 500
+MAX_BULK = MAX_BULK_DECISION
 ALL = "all"
 OVERDUE = "overdue"
 ME = "me"
@@ -76,7 +78,7 @@ class QueueFilterForm(forms.Form):
         label=_("Per page"),
         coerce=int,
         choices=[(str(size), str(size)) for size in PAGE_SIZES],
-        empty_value=DEFAULT_PAGE_SIZE,
+        empty_value=DEFAULT_PAGE_SIZE,  # type: ignore[arg-type]  # stub: Django takes any value here, not only str
     )
 
     def __init__(
@@ -88,7 +90,7 @@ class QueueFilterForm(forms.Form):
         target_label: str,
     ) -> None:
         super().__init__(data)
-        self.fields["status"].choices = [
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
             ("", RequestStatus.PENDING_REVIEW.label),
             *[
                 (value, label)
@@ -97,8 +99,8 @@ class QueueFilterForm(forms.Form):
             ],
             (ALL, _("Every status")),
         ]
-        self.fields["reason"].choices = _with_any(reasons)
-        self.fields["age"].choices = _with_any(
+        cast(forms.ChoiceField, self.fields["reason"]).choices = _with_any(reasons)
+        cast(forms.ChoiceField, self.fields["age"]).choices = _with_any(
             [
                 (OVERDUE, target_label),
                 ("1h", _("Over an hour")),
@@ -109,10 +111,10 @@ class QueueFilterForm(forms.Form):
             ],
             _("Any time"),
         )
-        self.fields["risk"].choices = _with_any(
+        cast(forms.ChoiceField, self.fields["risk"]).choices = _with_any(
             [*[(v, label) for v, label in RiskLevel.choices if v], (UNASSESSED, RiskLevel.NONE.label)]
         )
-        self.fields["assignee"].choices = _with_any(
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = _with_any(
             [(ME, _("Me")), (NOBODY, _("Nobody")), *[(str(user.pk), user.email) for user in staff]],
             _("Anyone"),
         )
@@ -157,7 +159,9 @@ class QueueFilterForm(forms.Form):
             options = None
             if isinstance(field.field, forms.ChoiceField):
                 current = "" if field.value() is None else str(field.value())
-                options = [(str(v), str(label), str(v) == current) for v, label in field.field.choices]
+                # Set choices are normalised to pairs; django-stubs types the getter as every input form.
+                choices = cast(Iterable[tuple[Any, Any]], field.field.choices)
+                options = [(str(v), str(label), str(v) == current) for v, label in choices]
             rows.append({"field": field, "options": options})
         return rows
 
@@ -223,7 +227,7 @@ class AssignForm(forms.Form):
     def __init__(self, *args: Any, staff: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.staff = {str(user.pk): user for user in staff}
-        self.fields["assignee"].choices = [
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Nobody")),
             *[(pk, u.email) for pk, u in self.staff.items()],
         ]
@@ -257,7 +261,8 @@ class BulkForm(forms.Form):
         self.raw_ids = data.getlist("request_ids") if data is not None else []
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns; its stub allows None for overrides
         ids: list[int] = []
         for raw in self.raw_ids:
             try:
@@ -296,7 +301,8 @@ class AuditFilterForm(forms.Form):
     date_to = forms.DateField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns; its stub allows None for overrides
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", _("The end comes before the start."))
         return data

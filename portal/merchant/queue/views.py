@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import get_language
@@ -37,9 +38,11 @@ from cancellations.requests.access import access_request
 from cancellations.requests.actors import Actor
 from cancellations.requests.errors import AlreadyDecided, InvalidRequest
 from cancellations.requests.services import (
+    BulkOutcome,
     add_request_note,
     approve_request,
     assign_request,
+    decide_requests,
     reject_request,
     retry_request,
 )
@@ -86,7 +89,7 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
 
 
 # The badge of each status, as templates/includes/request_status.html draws it (inlined in the list).
-STATUS_BADGES = {
+STATUS_BADGES: dict[str, str] = {
     RequestStatus.COMPLETED: "badge--ok",
     RequestStatus.APPROVED: "badge--ok",
     RequestStatus.AUTO_APPROVED: "badge--ok",
@@ -184,7 +187,7 @@ class QueueView(StoreStaffView):
             staff=staff,
             target_label=_target_label(settings_row.response_target_hours),
         )
-        filters = form.filters(user=request.user, target=target)  # type: ignore[arg-type]
+        filters = form.filters(user=self.access.user, target=target)
         page = queue_page(
             store=self.store,
             filters=filters,
@@ -256,29 +259,18 @@ class BulkDecisionView(StoreStaffView):
             for error in [*form.non_field_errors(), *form.errors.get("message", [])]:
                 messages.error(request, error)
             return self.redirect_here("merchant:queue")
-        actor = Actor.staff(self.access)
         action = form.cleaned_data["action"]
-        message = (form.cleaned_data.get("message") or "").strip()
-        results: list[tuple[int, str, str]] = []
-        for request_id in form.cleaned_data["request_ids"]:
-            # One transaction per request: one that someone else decided does not undo the others.
-            try:
-                if action == "approve":
-                    approve_request(store=self.store, request_id=request_id, actor=actor)
-                    results.append((request_id, "decided", _("Approved")))
-                else:
-                    reject_request(store=self.store, request_id=request_id, actor=actor, message=message)
-                    results.append((request_id, "decided", _("Rejected")))
-            except AlreadyDecided as error:
-                results.append(
-                    (request_id, "already_decided", already_decided_message(error, self.store.timezone))
-                )
-            except NotFound:
-                results.append((request_id, "not_found", _("Not a request of this store.")))
-            except ScopeDenied as error:
-                raise DjangoPermissionDenied(error.message) from None
-            except DomainError as error:
-                results.append((request_id, "error", error.message))
+        try:
+            outcomes = decide_requests(
+                store=self.store,
+                request_ids=form.cleaned_data["request_ids"],
+                actor=Actor.staff(self.access),
+                approve=action == "approve",
+                message=form.cleaned_data.get("message") or "",
+            )
+        except ScopeDenied as error:
+            raise DjangoPermissionDenied(error.message) from None
+        results = [(outcome.request_id, outcome.outcome, self._text(outcome, action)) for outcome in outcomes]
         found = {
             row.pk: row
             for row in OrderRequest.objects.for_store(self.store)
@@ -297,11 +289,20 @@ class BulkDecisionView(StoreStaffView):
             request, "merchant/queue_bulk.html", {"results": rows, "action": action, "counts": counts}
         )
 
+    def _text(self, outcome: BulkOutcome, action: str) -> str:
+        if outcome.outcome == "decided":
+            return _("Approved") if action == "approve" else _("Rejected")
+        if isinstance(outcome.error, AlreadyDecided):
+            return already_decided_message(outcome.error, self.store.timezone)
+        if outcome.outcome == "not_found":
+            return _("Not a request of this store.")
+        return outcome.error.message if outcome.error else ""
+
 
 class RequestPageMixin(StoreStaffView):
     nav = "queue"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.request_id = kwargs.pop("request_id")
         return super().dispatch(request, *args, **kwargs)
 

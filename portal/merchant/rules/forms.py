@@ -8,8 +8,8 @@ rule services, whose errors are shown on the row and field they name.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from django import forms
 from django.http import QueryDict
@@ -64,6 +64,10 @@ class RowForm(_Form):
     def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
+
+    @property
+    def label(self) -> str:
+        raise NotImplementedError
 
     def value(self) -> dict[str, Any]:
         """The row as the rule services take it (after is_valid)."""
@@ -175,7 +179,10 @@ class ActionRowForm(RowForm):
         return {key: value for key, value in action.items() if key != "type"}
 
 
-def _unbound_copy(form: forms.Form, make: Any) -> forms.Form:
+_F = TypeVar("_F", bound=forms.Form)
+
+
+def _unbound_copy(form: forms.Form, make: Callable[[dict[str, Any]], _F]) -> _F:
     """The same form, unbound, showing what was typed (so "Add" shows no errors yet)."""
     initial = {name: form[name].value() for name in form.fields if name != "remove"}
     return make(initial)
@@ -239,7 +246,7 @@ class RuleEditor:
 
     def add_row(self, *, condition: str = "", action: str = "") -> None:
         """Show the page again with a new empty row, keeping what was typed and leaving out removed rows."""
-        self.form = _unbound_copy(self.form, lambda initial: RuleForm(initial=initial))  # type: ignore[assignment]
+        self.form = _unbound_copy(self.form, lambda initial: RuleForm(initial=initial))
         self.conditions = self._renumber(self.conditions, self._condition)
         self.actions = self._renumber(self.actions, self._action)
         if condition in CONDITION_TYPES and len(self.conditions) < MAX_CONDITIONS:
@@ -250,10 +257,11 @@ class RuleEditor:
     @staticmethod
     def _renumber(rows: list[Any], make: Any) -> list[Any]:
         kept = [row for row in rows if not row.removed]
-        return [
-            _unbound_copy(row, lambda initial, i=i, kind=row.kind: make(i, kind=kind, initial=initial))
-            for i, row in enumerate(kept)
-        ]
+
+        def copy(i: int, row: RowForm) -> RowForm:
+            return _unbound_copy(row, lambda initial: make(i, kind=row.kind, initial=initial))
+
+        return [copy(i, row) for i, row in enumerate(kept)]
 
     # --- saving ---
 
@@ -280,7 +288,7 @@ class RuleEditor:
         if where[0] in self.form.fields:
             self.form.add_error(where[0], error.message)
             return
-        rows = {"conditions": conditions, "actions": actions}.get(where[0])
+        rows: list[RowForm] | None = {"conditions": conditions, "actions": actions}.get(where[0])
         if rows is not None and len(where) > 1 and where[1].isdigit() and int(where[1]) < len(rows):
             row = rows[int(where[1])]
             name = where[2] if len(where) > 2 and where[2] in row.fields else None
