@@ -343,6 +343,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
+    # The default hook, then the list of error codes appended to the description.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api.error_catalogue.describe_error_codes",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "RequestKindEnum": "cancellations.models.requests.RequestKind",
         "ChangeKindEnum": "cancellations.models.requests.RequestChange.Kind",

@@ -12,7 +12,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from tenants.access import AgencyAccess, StoreAccess, forget_host
-from tenants.errors import Conflict, DomainError, NotFound, PermissionDenied
+from tenants.errors import CommonErrorCode, Conflict, DomainError, NotFound, PermissionDenied, TenantErrorCode
 from tenants.models import (
     Agency,
     AgencyGrant,
@@ -76,7 +76,7 @@ def _full_clean(instance: models.Model) -> None:
         instance.full_clean()
     except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
-        raise DomainError(messages[0], code="invalid", field=field) from None
+        raise DomainError(messages[0], code=CommonErrorCode.INVALID, field=field) from None
 
 
 @transaction.atomic
@@ -105,7 +105,9 @@ def create_store(
             store.save()
     except IntegrityError:
         raise DomainError(
-            "That address name is taken; please choose another.", code="slug_taken", field="slug"
+            "That address name is taken; please choose another.",
+            code=TenantErrorCode.SLUG_TAKEN,
+            field="slug",
         ) from None
     Membership.objects.create(store=store, user=owner, role=Role.OWNER)
     record_store_event(store=store, actor=owner, action="store.created", subject=store.slug)
@@ -122,7 +124,9 @@ def create_agency(*, owner: User, name: str, slug: str) -> Agency:
             agency.save()
     except IntegrityError:
         raise DomainError(
-            "That address name is taken; please choose another.", code="slug_taken", field="slug"
+            "That address name is taken; please choose another.",
+            code=TenantErrorCode.SLUG_TAKEN,
+            field="slug",
         ) from None
     AgencyMembership.objects.create(agency=agency, user=owner, role=AgencyRole.OWNER)
     return agency
@@ -134,7 +138,7 @@ def update_store_settings(*, access: StoreAccess, **changes: object) -> Store:
     allowed = {"name", "locale", "timezone", "currency", "accent_colour", "require_staff_mfa"}
     unknown = set(changes) - allowed
     if unknown:
-        raise DomainError(f"Unknown settings: {', '.join(sorted(unknown))}.", code="invalid")
+        raise DomainError(f"Unknown settings: {', '.join(sorted(unknown))}.", code=CommonErrorCode.INVALID)
     before = {key: getattr(store, key) for key in changes}
     for key, value in changes.items():
         setattr(store, key, value)
@@ -153,10 +157,14 @@ def set_store_logo(*, access: StoreAccess, content: bytes | None) -> Store:
         store.logo, store.logo_content_type = None, ""
     else:
         if len(content) > LOGO_MAX_BYTES:
-            raise DomainError("The logo must be at most 256 KB.", code="logo_too_large", field="logo")
+            raise DomainError(
+                "The logo must be at most 256 KB.", code=TenantErrorCode.LOGO_TOO_LARGE, field="logo"
+            )
         content_type = next((kind for sig, kind in _LOGO_SIGNATURES.items() if content.startswith(sig)), None)
         if content_type is None or (content_type == "image/webp" and content[8:12] != b"WEBP"):
-            raise DomainError("The logo must be a PNG, JPEG or WebP image.", code="logo_type", field="logo")
+            raise DomainError(
+                "The logo must be a PNG, JPEG or WebP image.", code=TenantErrorCode.LOGO_TYPE, field="logo"
+            )
         store.logo, store.logo_content_type = content, content_type
     store.logo_updated_at = timezone.now()
     store.save(update_fields=["logo", "logo_content_type", "logo_updated_at"])
@@ -168,12 +176,16 @@ def add_store_domain(*, access: StoreAccess, host: str) -> StoreDomain:
     """Serve the store's customer portal at the root of its own host name."""
     domain = StoreDomain(store=access.store, host=host.strip().lower().rstrip("."))
     if not domain.host or "/" in domain.host or ":" in domain.host or "." not in domain.host:
-        raise DomainError("Enter a host name like orders.example.com.", code="invalid_host", field="host")
+        raise DomainError(
+            "Enter a host name like orders.example.com.", code=TenantErrorCode.INVALID_HOST, field="host"
+        )
     try:
         with transaction.atomic():
             domain.save()
     except IntegrityError:
-        raise DomainError("That host name is already in use.", code="host_taken", field="host") from None
+        raise DomainError(
+            "That host name is already in use.", code=TenantErrorCode.HOST_TAKEN, field="host"
+        ) from None
     forget_host(domain.host)
     record_store_event(store=access.store, actor=access.user, action="domain.added", subject=domain.host)
     return domain
@@ -197,7 +209,7 @@ def _check_can_assign(access: StoreAccess, role: str) -> None:
 def invite_staff(*, access: StoreAccess, email: str, role: str) -> tuple[StaffInvitation, str]:
     """Invite someone by email to the store's staff; returns the invitation and its secret token."""
     if role not in Role.values:
-        raise DomainError("Choose a role.", code="invalid", field="role")
+        raise DomainError("Choose a role.", code=CommonErrorCode.INVALID, field="role")
     _check_can_assign(access, role)
     email = email.strip().lower()
     if Membership.objects.for_store(access.store).filter(user__email__iexact=email).exists():
@@ -282,7 +294,7 @@ def _owner_count(store: Store) -> int:
 def change_member_role(*, access: StoreAccess, membership_id: int, role: str) -> Membership:
     """Give a team member another role. Owners cannot demote the last owner."""
     if role not in Role.values:
-        raise DomainError("Choose a role.", code="invalid", field="role")
+        raise DomainError("Choose a role.", code=CommonErrorCode.INVALID, field="role")
     membership = _lock_membership(access.store, membership_id)
     if membership.role == role:
         return membership
@@ -319,11 +331,13 @@ def remove_member(*, access: StoreAccess, membership_id: int) -> None:
 def grant_agency_access(*, access: StoreAccess, agency_slug: str, role: str) -> AgencyGrant:
     """Let an agency's staff work in this store with a role (replacing any earlier grant)."""
     if role not in Role.values or role == Role.OWNER:
-        raise DomainError("Choose viewer, agent or admin.", code="invalid", field="role")
+        raise DomainError("Choose viewer, agent or admin.", code=CommonErrorCode.INVALID, field="role")
     _check_can_assign(access, role)
     agency = Agency.objects.filter(slug=agency_slug.strip().lower()).first()
     if agency is None:
-        raise DomainError("No agency has that address name.", code="unknown_agency", field="agency")
+        raise DomainError(
+            "No agency has that address name.", code=TenantErrorCode.UNKNOWN_AGENCY, field="agency"
+        )
     now = timezone.now()
     AgencyGrant.objects.for_store(access.store).select_for_update().filter(
         agency=agency, revoked_at__isnull=True
@@ -407,7 +421,7 @@ def add_agency_member(*, access: AgencyAccess, email: str, role: str) -> AgencyM
     """Add someone to the agency's team by email; they sign in with a code sent to that address."""
     _require_agency_manager(access)
     if role not in AgencyRole.values:
-        raise DomainError("Choose a role.", code="invalid", field="role")
+        raise DomainError("Choose a role.", code=CommonErrorCode.INVALID, field="role")
     if role == AgencyRole.OWNER and access.role != AgencyRole.OWNER:
         raise PermissionDenied("Only owners make owners.")
     email = email.strip().lower()
@@ -431,7 +445,7 @@ def _agency_owners_locked(agency: Agency) -> int:
 def change_agency_member_role(*, access: AgencyAccess, membership_id: int, role: str) -> AgencyMembership:
     _require_agency_manager(access)
     if role not in AgencyRole.values:
-        raise DomainError("Choose a role.", code="invalid", field="role")
+        raise DomainError("Choose a role.", code=CommonErrorCode.INVALID, field="role")
     membership = (
         AgencyMembership.objects.select_for_update().filter(agency=access.agency, pk=membership_id).first()
     )

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenants.access import StoreAccess, store_by_slug
-from tenants.errors import DomainError, NotFound, PermissionDenied
+from tenants.errors import DomainError, NotFound, PermissionDenied, TenantErrorCode
 from tenants.models import Agency, AgencyGrant, ApiToken, Store, User
 from tenants.roles import Scope, scopes_for
 from tenants.services import record_store_event
@@ -46,7 +46,7 @@ _LAST_USED_EVERY = timedelta(minutes=1)
 class TokenInvalid(DomainError):
     """The presented token is unknown, malformed or revoked."""
 
-    code = "token_invalid"
+    code = TenantErrorCode.TOKEN_INVALID
 
 
 @dataclass(frozen=True)
@@ -81,18 +81,20 @@ def _clean_scopes(scopes: Iterable[str]) -> list[str]:
     if unknown:
         raise DomainError(
             _("These scopes cannot be given to a token: %(scopes)s.") % {"scopes": ", ".join(unknown)},
-            code="scope_invalid",
+            code=TenantErrorCode.SCOPE_INVALID,
             field="scopes",
         )
     if not chosen:
-        raise DomainError(_("Choose at least one scope."), code="scope_required", field="scopes")
+        raise DomainError(
+            _("Choose at least one scope."), code=TenantErrorCode.SCOPE_REQUIRED, field="scopes"
+        )
     return chosen
 
 
 def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise DomainError(_("Give the token a name."), code="name_required", field="name")
+        raise DomainError(_("Give the token a name."), code=TenantErrorCode.NAME_REQUIRED, field="name")
     return name[:100]
 
 
@@ -184,7 +186,7 @@ def authenticate_token(raw: str) -> ApiToken:
     if not hmac.compare_digest(hash_secret(parts[2]), expected) or token is None:
         raise TokenInvalid(_("The token is not valid."))
     if token.revoked_at is not None:
-        raise TokenInvalid(_("The token was revoked."), code="token_revoked")
+        raise TokenInvalid(_("The token was revoked."), code=TenantErrorCode.TOKEN_REVOKED)
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > _LAST_USED_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -52,6 +52,7 @@ from cancellations.requests.access import access_request
 from cancellations.requests.actors import Actor
 from cancellations.requests.execution import backoff_seconds
 from cancellations.requests.lifecycle import Step, open_requests, record_event, transition
+from tenants.errors import ErrorCode
 from tenants.models import Store
 
 logger = logging.getLogger(__name__)
@@ -378,7 +379,7 @@ def after_permanent(run: DrainRun, item_id: int, request_id: int, error: Platfor
 
 
 def _fail(
-    run: DrainRun, item_id: int, request: OrderRequest, *, code: str, message: str, now: datetime
+    run: DrainRun, item_id: int, request: OrderRequest, *, code: ErrorCode, message: str, now: datetime
 ) -> None:
     """Mark a locked, executing request failed (staff can retry it from the queue) and its item too."""
     transition(

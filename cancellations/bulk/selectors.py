@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from cancellations.bulk.errors import BulkErrorCode
 from cancellations.models import (
     PAID_STATES,
     BulkCancelItem,
@@ -89,16 +90,18 @@ class OrderFilters:
 
     def __post_init__(self) -> None:
         if self.status not in _STATUS_Q:
-            raise InvalidRequest(_("Choose a status."), code="filter_invalid", field="status")
+            raise InvalidRequest(_("Choose a status."), code=BulkErrorCode.FILTER_INVALID, field="status")
         if self.risk and self.risk not in RiskLevel.values:
-            raise InvalidRequest(_("Choose a risk level."), code="filter_invalid", field="risk")
+            raise InvalidRequest(_("Choose a risk level."), code=BulkErrorCode.FILTER_INVALID, field="risk")
         if self.placed_from and self.placed_to and self.placed_from > self.placed_to:
             raise InvalidRequest(
-                _("The first day comes after the last."), code="filter_invalid", field="placed_to"
+                _("The first day comes after the last."), code=BulkErrorCode.FILTER_INVALID, field="placed_to"
             )
         if self.total_min is not None and self.total_max is not None and self.total_min > self.total_max:
             raise InvalidRequest(
-                _("The lowest total is above the highest."), code="filter_invalid", field="total_max"
+                _("The lowest total is above the highest."),
+                code=BulkErrorCode.FILTER_INVALID,
+                field="total_max",
             )
 
     def queryset(self, store: Store) -> QuerySet[Order]:
@@ -299,7 +302,9 @@ def preview_bulk_cancel(
     """How many orders a bulk cancellation would cancel, the total it would refund, and which it cannot."""
     limit = int(settings.BULK_CANCEL_MAX_ORDERS)
     if (filters is None) == (order_numbers is None):
-        raise InvalidRequest(_("Choose orders by a filter or by their numbers."), code="selection_invalid")
+        raise InvalidRequest(
+            _("Choose orders by a filter or by their numbers."), code=BulkErrorCode.SELECTION_INVALID
+        )
     unknown: list[str] = []
     if filters is not None:
         orders = list(with_shipping(filters.queryset(store)).order_by("placed_at", "id")[: limit + 1])
@@ -312,11 +317,13 @@ def preview_bulk_cancel(
             else list(order_numbers or [])
         )
         if not numbers:
-            raise InvalidRequest(_("Paste at least one order number."), code="numbers_empty", field="numbers")
+            raise InvalidRequest(
+                _("Paste at least one order number."), code=BulkErrorCode.NUMBERS_EMPTY, field="numbers"
+            )
         if len(numbers) > limit:
             raise InvalidRequest(
                 _("Paste at most %(max)s order numbers at a time.") % {"max": limit},
-                code="too_many_orders",
+                code=BulkErrorCode.TOO_MANY_ORDERS,
                 field="numbers",
             )
         found, unknown = orders_by_number(store, numbers)
@@ -330,7 +337,7 @@ def preview_bulk_cancel(
     if len(orders) > limit:
         raise InvalidRequest(
             _("This chooses more than %(max)s orders; narrow the filter.") % {"max": limit},
-            code="too_many_orders",
+            code=BulkErrorCode.TOO_MANY_ORDERS,
         )
     reasons = ineligible_reasons(store, orders, None)
     eligible = tuple(order for order in orders if order.pk not in reasons)
@@ -399,7 +406,7 @@ def parse_decimal(value: Any) -> Decimal | None:
     try:
         return Decimal(str(value)).quantize(Decimal("0.01"))
     except InvalidOperation:
-        raise InvalidRequest(_("Give an amount."), code="amount_invalid") from None
+        raise InvalidRequest(_("Give an amount."), code=BulkErrorCode.AMOUNT_INVALID) from None
 
 
 def filters_from(data: Mapping[str, Any]) -> OrderFilters:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cancellations.bulk.drain import enqueue_drain
+from cancellations.bulk.errors import BulkErrorCode
 from cancellations.bulk.selectors import (
     ZERO,
     OrderFilters,
@@ -34,6 +35,7 @@ from cancellations.models import (
     RefundMethod,
 )
 from cancellations.models.bulk import JOB_TRANSITIONS
+from cancellations.platforms.errors import PlatformErrorCode
 from cancellations.requests.actors import Actor
 from cancellations.requests.errors import InvalidRequest
 from tenants.errors import Conflict, PermissionDenied
@@ -44,7 +46,7 @@ from tenants.roles import Scope
 class BulkJobConflict(Conflict):
     """The job is not in a state that allows this (e.g. resuming a job that is not paused)."""
 
-    code = "bulk_job_state"
+    code = BulkErrorCode.BULK_JOB_STATE
 
 
 # --- starting and steering a job -----------------------------------------------------------------
@@ -65,7 +67,8 @@ def _check_platform(store: Store) -> None:
     connection = PlatformConnection.objects.for_store(store).filter(platform=Platform.SHOPIFY).first()
     if connection is None or not connection.is_active:
         raise InvalidRequest(
-            _("The store is not connected to Shopify; connect it first."), code="platform_not_connected"
+            _("The store is not connected to Shopify; connect it first."),
+            code=PlatformErrorCode.PLATFORM_NOT_CONNECTED,
         )
 
 
@@ -87,22 +90,28 @@ def start_bulk_cancel(
     _require_decider(actor)
     key = (start_key or "").strip()
     if not key or len(key) > 64:
-        raise InvalidRequest(_("The form has expired; preview again."), code="start_key_invalid")
+        raise InvalidRequest(_("The form has expired; preview again."), code=BulkErrorCode.START_KEY_INVALID)
     existing = BulkCancelJob.objects.for_store(store).filter(start_key=key).first()
     if existing is not None:
         return existing
     if reason not in BulkCancelReason.values:
-        raise InvalidRequest(_("Choose a reason."), code="reason_invalid", field="reason")
+        raise InvalidRequest(_("Choose a reason."), code=BulkErrorCode.REASON_INVALID, field="reason")
     if refund_method not in RefundMethod.values:
-        raise InvalidRequest(_("Choose how to refund."), code="refund_method_invalid", field="refund_method")
+        raise InvalidRequest(
+            _("Choose how to refund."), code=BulkErrorCode.REFUND_METHOD_INVALID, field="refund_method"
+        )
     if len(staff_note) > 255:
-        raise InvalidRequest(_("Keep the note to 255 characters."), code="note_too_long", field="staff_note")
+        raise InvalidRequest(
+            _("Keep the note to 255 characters."), code=BulkErrorCode.NOTE_TOO_LONG, field="staff_note"
+        )
     _check_platform(store)
     preview = preview_bulk_cancel(
         store=store, filters=filters, order_numbers=order_numbers, refund_method=refund_method
     )
     if not preview.count:
-        raise InvalidRequest(_("None of these orders can be cancelled."), code="nothing_to_cancel")
+        raise InvalidRequest(
+            _("None of these orders can be cancelled."), code=BulkErrorCode.NOTHING_TO_CANCEL
+        )
     now = timezone.now()
     with transaction.atomic():
         # Starts of one store take turns, so a double submit finds the first job instead of racing it.

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cancellations.insights.errors import InsightErrorCode
 from tenants.errors import DomainError
 
 # Longer periods are plotted by week, so a year is 53 points rather than 365.
@@ -20,7 +21,7 @@ PRESET_DAYS = (7, 30, 90)
 class InvalidPeriod(DomainError):
     """A period that ends before it starts, or is longer than Insights compares."""
 
-    code = "invalid_period"
+    code = InsightErrorCode.INVALID_PERIOD
 
 
 def checked_period(start: date, end: date, tz: ZoneInfo | str) -> Period:

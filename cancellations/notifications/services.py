@@ -34,9 +34,10 @@ from cancellations.models import (
     StaffNotificationSetting,
     StoreNotificationSettings,
 )
+from cancellations.notifications.errors import NotificationErrorCode
 from cancellations.orders.access import make_order_link_token
 from tenants.access import staff_access
-from tenants.errors import DomainError
+from tenants.errors import CommonErrorCode, DomainError
 from tenants.models import Membership, Store, User
 from tenants.roles import Role
 
@@ -247,7 +248,9 @@ def _post_to_slack(url: str, text: str) -> None:
     if response.status_code == 429 or response.status_code >= 500:
         raise NotificationNotSent(f"Slack answered {response.status_code}.")
     if response.status_code >= 400:
-        raise DomainError(f"Slack refused the message ({response.status_code}).", code="slack_refused")
+        raise DomainError(
+            f"Slack refused the message ({response.status_code}).", code=NotificationErrorCode.SLACK_REFUSED
+        )
 
 
 def send_notification(*, store: Store, notification_id: int) -> Notification | None:
@@ -295,7 +298,9 @@ def _deliver(notification: Notification) -> None:
     if notification.channel == Notification.Channel.SLACK:
         url = slack_webhook_url(store=request.store)
         if not url:
-            raise DomainError("The store no longer has a Slack webhook.", code="slack_not_configured")
+            raise DomainError(
+                "The store no longer has a Slack webhook.", code=NotificationErrorCode.SLACK_NOT_CONFIGURED
+            )
         _post_to_slack(url, _slack_text(request, notification.template))
         return
     subject, text, html = render_request_email(request, notification.template, notification.event)
@@ -398,9 +403,11 @@ def _send_digest(*, store: Store, setting_id: int, now: datetime) -> bool:
 def set_staff_notification_mode(*, store: Store, user: User, mode: str) -> StaffNotificationSetting:
     """How this staff member hears of requests to review in this store."""
     if mode not in StaffNotificationSetting.Mode.values:
-        raise DomainError(_("Choose how to be told."), code="invalid", field="mode")
+        raise DomainError(_("Choose how to be told."), code=CommonErrorCode.INVALID, field="mode")
     if staff_access(user=user, store=store) is None:
-        raise DomainError(_("That person is not on the store's staff."), code="invalid", field="user")
+        raise DomainError(
+            _("That person is not on the store's staff."), code=CommonErrorCode.INVALID, field="user"
+        )
     setting, _created = StaffNotificationSetting.objects.for_store(store).update_or_create(
         store=store, user=user, defaults={"mode": mode}
     )
@@ -420,7 +427,9 @@ def set_slack_webhook(*, store: Store, url: str) -> StoreNotificationSettings:
         secure_enough = parts.scheme == "https" or (parts.scheme == "http" and not settings.PRODUCTION)
         if not secure_enough or not parts.netloc:
             raise DomainError(
-                _("Paste the https:// address Slack gave you."), code="invalid", field="slack_webhook_url"
+                _("Paste the https:// address Slack gave you."),
+                code=CommonErrorCode.INVALID,
+                field="slack_webhook_url",
             )
     row, _created = StoreNotificationSettings.objects.for_store(store).update_or_create(
         store=store, defaults={"slack_webhook_url_encrypted": encrypt_secret(url) if url else ""}

@@ -46,7 +46,8 @@ from cancellations.models import (
 )
 from cancellations.models.outgoing import PING_EVENT
 from cancellations.notifications import egress
-from tenants.errors import DomainError, NotFound
+from cancellations.notifications.errors import NotificationErrorCode
+from tenants.errors import CommonErrorCode, DomainError, NotFound
 from tenants.models import Store, User
 from tenants.services import record_store_event
 
@@ -73,7 +74,7 @@ _EVENT_FOR_STATUS: dict[str, str] = {
 
 
 class EndpointInvalid(DomainError):
-    code = "endpoint_invalid"
+    code = NotificationErrorCode.ENDPOINT_INVALID
 
 
 # --- signing -------------------------------------------------------------------------------------
@@ -156,7 +157,8 @@ def create_endpoint(
     chosen = _clean_events(events)
     if WebhookEndpoint.objects.for_store(store).count() >= MAX_ENDPOINTS_PER_STORE:
         raise EndpointInvalid(
-            _("A store can have at most %(n)s endpoints.") % {"n": MAX_ENDPOINTS_PER_STORE}, code="too_many"
+            _("A store can have at most %(n)s endpoints.") % {"n": MAX_ENDPOINTS_PER_STORE},
+            code=CommonErrorCode.TOO_MANY,
         )
     endpoint = WebhookEndpoint(
         store=store, url=url, events=chosen, description=description.strip()[:200], created_by=actor

@@ -34,7 +34,8 @@ from typing import Any, ClassVar, Self
 from django.conf import settings
 
 from cancellations.models import RefundMethod
-from tenants.errors import DomainError
+from cancellations.platforms.errors import PlatformErrorCode
+from tenants.errors import DomainError, ErrorCode
 from tenants.models import Store
 
 STAFF_NOTE_MAX = 255
@@ -43,15 +44,17 @@ STAFF_NOTE_MAX = 255
 class PlatformError(DomainError):
     """Something the commerce platform (or the built-in store) could not do."""
 
-    code = "platform_error"
+    code = PlatformErrorCode.PLATFORM_ERROR
 
 
 class TransientPlatformError(PlatformError):
     """The platform could not answer now (down, throttled, busy): the same call may succeed later."""
 
-    code = "platform_unavailable"
+    code = PlatformErrorCode.PLATFORM_UNAVAILABLE
 
-    def __init__(self, message: str, *, code: str | None = None, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: ErrorCode | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message, code=code)
         self.retry_after = retry_after
 
@@ -59,7 +62,7 @@ class TransientPlatformError(PlatformError):
 class PermanentPlatformError(PlatformError):
     """The platform refused the call for a reason that retrying will not change."""
 
-    code = "platform_refused"
+    code = PlatformErrorCode.PLATFORM_REFUSED
 
 
 class CancelReason(StrEnum):
@@ -119,10 +122,11 @@ class CancelRequest:
 
     def __post_init__(self) -> None:
         if self.fee < 0:
-            raise PermanentPlatformError("A fee cannot be negative.", code="fee_invalid")
+            raise PermanentPlatformError("A fee cannot be negative.", code=PlatformErrorCode.FEE_INVALID)
         if len(self.staff_note) > STAFF_NOTE_MAX:
             raise PermanentPlatformError(
-                f"A staff note may be at most {STAFF_NOTE_MAX} characters.", code="staff_note_too_long"
+                f"A staff note may be at most {STAFF_NOTE_MAX} characters.",
+                code=PlatformErrorCode.STAFF_NOTE_TOO_LONG,
             )
 
 
@@ -179,14 +183,19 @@ class EditRequest:
 
     def __post_init__(self) -> None:
         if not self.changes:
-            raise PermanentPlatformError("An edit needs at least one change.", code="edit_empty")
+            raise PermanentPlatformError(
+                "An edit needs at least one change.", code=PlatformErrorCode.EDIT_EMPTY
+            )
         if len(self.staff_note) > STAFF_NOTE_MAX:
             raise PermanentPlatformError(
-                f"A staff note may be at most {STAFF_NOTE_MAX} characters.", code="staff_note_too_long"
+                f"A staff note may be at most {STAFF_NOTE_MAX} characters.",
+                code=PlatformErrorCode.STAFF_NOTE_TOO_LONG,
             )
         for change in self.changes:
             if isinstance(change, SetQuantity | SwapVariant) and (change.quantity or 0) < 0:
-                raise PermanentPlatformError("A quantity cannot be negative.", code="quantity_invalid")
+                raise PermanentPlatformError(
+                    "A quantity cannot be negative.", code=PlatformErrorCode.QUANTITY_INVALID
+                )
 
 
 @dataclass(frozen=True)
@@ -365,7 +374,9 @@ class PlatformAdapter(ABC):
 
     def add_tags(self, order_platform_id: str, tags: Sequence[str], *, idempotency_key: str) -> None:
         """Add tags to the order on the platform (adding one it has already changes nothing)."""
-        raise PermanentPlatformError(f"{type(self).__name__} cannot tag orders.", code="tags_not_supported")
+        raise PermanentPlatformError(
+            f"{type(self).__name__} cannot tag orders.", code=PlatformErrorCode.TAGS_NOT_SUPPORTED
+        )
 
     # --- what bulk work needs ---
 
@@ -402,7 +413,7 @@ def wait_for_completion(
         if time.monotonic() >= deadline:
             raise TransientPlatformError(
                 "The platform has not finished the cancellation yet.",
-                code="job_unfinished",
+                code=PlatformErrorCode.JOB_UNFINISHED,
                 retry_after=interval,
             )
         sleep(interval)

@@ -50,6 +50,7 @@ from cancellations.platforms.base import (
     from_json,
     to_json,
 )
+from cancellations.platforms.errors import PlatformErrorCode
 from cancellations.platforms.ledger import claim_effect, record_outcome
 
 logger = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ class BuiltinAdapter(PlatformAdapter):
         effect = PlatformEffect.objects.for_store(self.store).filter(idempotency_key=idempotency_key).first()
         if effect is None or effect.status != PlatformEffect.Status.COMPLETED:
             raise PermanentPlatformError(
-                "No finished change is recorded under this key.", code="job_not_found"
+                "No finished change is recorded under this key.", code=PlatformErrorCode.JOB_NOT_FOUND
             )
         return from_json(CancelResult, effect.result, replayed=True)
 
@@ -98,13 +99,13 @@ class BuiltinAdapter(PlatformAdapter):
             order = self._order(request.order_platform_id, lock=True)
             if order.cancelled_at is not None:
                 raise PermanentPlatformError(
-                    "This order is already cancelled.", code="order_already_cancelled"
+                    "This order is already cancelled.", code=PlatformErrorCode.ORDER_ALREADY_CANCELLED
                 )
             lines = list(order.line_items.all())
             if any(line.fulfilled_quantity for line in lines):
                 raise PermanentPlatformError(
                     "Items of this order have already shipped, so it can no longer be cancelled.",
-                    code="order_fulfilled",
+                    code=PlatformErrorCode.ORDER_FULFILLED,
                 )
             refunded = Decimal("0.00")
             if order.financial_status in PAID_STATES:
@@ -160,7 +161,9 @@ class BuiltinAdapter(PlatformAdapter):
                 return from_json(EditResult, effect.result, replayed=True)
             order = self._order(request.order_platform_id, lock=True)
             if order.cancelled_at is not None:
-                raise PermanentPlatformError("A cancelled order cannot be changed.", code="order_cancelled")
+                raise PermanentPlatformError(
+                    "A cancelled order cannot be changed.", code=PlatformErrorCode.ORDER_CANCELLED
+                )
             lines = {line.platform_id: line for line in order.line_items.select_for_update()}
             before_subtotal, before_total = order.subtotal, order.total
             for change in request.changes:
@@ -168,7 +171,8 @@ class BuiltinAdapter(PlatformAdapter):
             remaining = [line for line in lines.values() if line.pk is not None]
             if not remaining:
                 raise PermanentPlatformError(
-                    "This would remove every item; cancel the order instead.", code="order_would_be_empty"
+                    "This would remove every item; cancel the order instead.",
+                    code=PlatformErrorCode.ORDER_WOULD_BE_EMPTY,
                 )
             self._recompute_totals(order, remaining, before_subtotal)
             balance = order.total - before_total
@@ -219,7 +223,7 @@ class BuiltinAdapter(PlatformAdapter):
                 (line.variant_id, line.quantity) for line in source.line_items.all() if line.variant_id
             ]
             if not wanted or any(quantity <= 0 for _, quantity in wanted):
-                raise PermanentPlatformError("Nothing to reorder.", code="reorder_empty")
+                raise PermanentPlatformError("Nothing to reorder.", code=PlatformErrorCode.REORDER_EMPTY)
             variants = {
                 v.platform_id: v
                 for v in Variant.objects.for_store(self.store)
@@ -229,7 +233,7 @@ class BuiltinAdapter(PlatformAdapter):
             missing = [variant_id for variant_id, _ in wanted if variant_id not in variants]
             if missing:
                 raise PermanentPlatformError(
-                    "Some items of this order are no longer sold.", code="variant_not_found"
+                    "Some items of this order are no longer sold.", code=PlatformErrorCode.VARIANT_NOT_FOUND
                 )
             number = self._next_number()
             order = Order.objects.create(
@@ -273,7 +277,9 @@ class BuiltinAdapter(PlatformAdapter):
             orders = orders.select_for_update()
         order = orders.filter(platform_id=platform_id).first()
         if order is None:
-            raise PermanentPlatformError("This order does not exist in the store.", code="order_not_found")
+            raise PermanentPlatformError(
+                "This order does not exist in the store.", code=PlatformErrorCode.ORDER_NOT_FOUND
+            )
         return order
 
     def _save_order(self, order: Order, *fields: str) -> None:
@@ -294,17 +300,20 @@ class BuiltinAdapter(PlatformAdapter):
         if isinstance(change, ChangeAddress):
             if any(line.fulfilled_quantity for line in lines.values() if line.pk is not None):
                 raise PermanentPlatformError(
-                    "Items have already shipped to the old address.", code="order_fulfilled"
+                    "Items have already shipped to the old address.", code=PlatformErrorCode.ORDER_FULFILLED
                 )
             order.shipping_address = change.address.as_mirror()
             return
         line = lines.get(change.line_platform_id)
         if line is None or line.pk is None:
-            raise PermanentPlatformError("This item is not on the order.", code="line_not_found")
+            raise PermanentPlatformError(
+                "This item is not on the order.", code=PlatformErrorCode.LINE_NOT_FOUND
+            )
         if isinstance(change, SetQuantity) and change.quantity > 0:
             if change.quantity < line.fulfilled_quantity:
                 raise PermanentPlatformError(
-                    "Fewer items than have already shipped cannot be kept.", code="line_fulfilled"
+                    "Fewer items than have already shipped cannot be kept.",
+                    code=PlatformErrorCode.LINE_FULFILLED,
                 )
             self._move_stock(
                 [(line.variant_id, line.quantity - change.quantity)],
@@ -316,7 +325,9 @@ class BuiltinAdapter(PlatformAdapter):
             line.save(update_fields=["quantity"])
             return
         if line.fulfilled_quantity:
-            raise PermanentPlatformError("This item has already shipped.", code="line_fulfilled")
+            raise PermanentPlatformError(
+                "This item has already shipped.", code=PlatformErrorCode.LINE_FULFILLED
+            )
         if isinstance(change, SwapVariant):
             variant = (
                 Variant.objects.for_store(self.store)
@@ -325,7 +336,9 @@ class BuiltinAdapter(PlatformAdapter):
                 .first()
             )
             if variant is None:
-                raise PermanentPlatformError("That option is not sold.", code="variant_not_found")
+                raise PermanentPlatformError(
+                    "That option is not sold.", code=PlatformErrorCode.VARIANT_NOT_FOUND
+                )
             quantity = change.quantity or line.quantity
             new_line = _line_for_variant(order, variant, quantity, line.position)
             new_line.save()
@@ -368,7 +381,9 @@ class BuiltinAdapter(PlatformAdapter):
             assert variant.inventory_quantity is not None  # filtered to tracked stock above
             delta = totals[variant.platform_id]
             if variant.inventory_quantity + delta < 0:
-                raise PermanentPlatformError(f"{variant} is out of stock.", code="out_of_stock")
+                raise PermanentPlatformError(
+                    f"{variant} is out of stock.", code=PlatformErrorCode.OUT_OF_STOCK
+                )
             variant.inventory_quantity += delta
             variant.save(update_fields=["inventory_quantity"])
             adjustments.append(

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from cancellations.models import PlatformEffect
 from cancellations.platforms.base import PermanentPlatformError, TransientPlatformError, request_fingerprint
+from cancellations.platforms.errors import PlatformErrorCode
 from tenants.models import Store
 
 
@@ -24,7 +25,9 @@ def claim_effect(
     wait until it commits (then the row is found) or rolls back (then it is ours).
     """
     if not idempotency_key or not idempotency_key.strip():
-        raise PermanentPlatformError("An idempotency key is required.", code="idempotency_key_missing")
+        raise PermanentPlatformError(
+            "An idempotency key is required.", code=PlatformErrorCode.IDEMPOTENCY_KEY_MISSING
+        )
     fingerprint = request_fingerprint(operation, request)
     try:
         with transaction.atomic():
@@ -42,7 +45,8 @@ def claim_effect(
         )
     if effect.operation != operation or effect.fingerprint != fingerprint:
         raise PermanentPlatformError(
-            "This idempotency key was already used for a different request.", code="idempotency_key_reused"
+            "This idempotency key was already used for a different request.",
+            code=PlatformErrorCode.IDEMPOTENCY_KEY_REUSED,
         )
     return effect, False
 
@@ -55,10 +59,6 @@ def record_outcome(effect: PlatformEffect, *, status: str, result: dict[str, Any
     if status == PlatformEffect.Status.COMPLETED:
         effect.completed_at = timezone.now()
     effect.save(update_fields=["status", "result", "job_id", "completed_at"])
-
-
-# The code of "another worker is carrying this key out right now" (not a failure of the call).
-EFFECT_IN_PROGRESS = "effect_in_progress"
 
 
 @contextmanager
@@ -75,7 +75,9 @@ def exclusive_key(store: Store, idempotency_key: str) -> Iterator[None]:
         (acquired,) = cursor.fetchone()
     if not acquired:
         raise TransientPlatformError(
-            "This change is being carried out by another worker.", code=EFFECT_IN_PROGRESS, retry_after=5
+            "This change is being carried out by another worker.",
+            code=PlatformErrorCode.EFFECT_IN_PROGRESS,
+            retry_after=5,
         )
     try:
         yield

@@ -25,8 +25,10 @@ from cancellations.policy.choices import (
     RetentionKind,
     WindowKind,
 )
+from cancellations.policy.errors import PolicyErrorCode
 from cancellations.policy.schema import StorePolicy
 from cancellations.policy.sections import ActionRule
+from tenants.errors import CommonErrorCode, ErrorCode
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise, StrPromise
@@ -44,7 +46,7 @@ class FieldError:
     """One problem: the dotted path of the field (as in `to_dict()`), a stable code and a message."""
 
     field: str
-    code: str
+    code: ErrorCode
     message: StrOrPromise
 
     def to_dict(self) -> dict[str, str]:
@@ -52,7 +54,7 @@ class FieldError:
 
 
 class _Errors(list[FieldError]):
-    def add(self, field: str, code: str, message: StrOrPromise) -> None:
+    def add(self, field: str, code: ErrorCode, message: StrOrPromise) -> None:
         self.append(FieldError(field, code, message))
 
 
@@ -69,14 +71,14 @@ def _money(errors: _Errors, field: str, amount: Decimal | None) -> None:
     if amount is None:
         return
     if amount < 0:
-        errors.add(field, "negative", _("Use an amount of zero or more."))
+        errors.add(field, PolicyErrorCode.NEGATIVE, _("Use an amount of zero or more."))
     elif not _two_places(amount):
-        errors.add(field, "too_precise", _("Use at most two decimal places."))
+        errors.add(field, PolicyErrorCode.TOO_PRECISE, _("Use at most two decimal places."))
 
 
 def _percent(errors: _Errors, field: str, value: Decimal) -> None:
     if not Decimal(0) <= value <= Decimal(100):
-        errors.add(field, "out_of_range", _("Use a percentage from 0 to 100."))
+        errors.add(field, PolicyErrorCode.OUT_OF_RANGE, _("Use a percentage from 0 to 100."))
 
 
 def _statuses(
@@ -85,7 +87,9 @@ def _statuses(
     for value in values:
         if value not in known:
             errors.add(
-                field, "unknown_status", format_lazy(_("Unknown {kind} “{value}”."), kind=label, value=value)
+                field,
+                PolicyErrorCode.UNKNOWN_STATUS,
+                format_lazy(_("Unknown {kind} “{value}”."), kind=label, value=value),
             )
 
 
@@ -93,7 +97,9 @@ def _risk_levels(errors: _Errors, field: str, values: Iterable[str]) -> None:
     for value in values:
         if value not in RISK_LEVELS:
             errors.add(
-                field, "unknown_risk_level", format_lazy(_("Unknown risk level “{value}”."), value=value)
+                field,
+                PolicyErrorCode.UNKNOWN_RISK_LEVEL,
+                format_lazy(_("Unknown risk level “{value}”."), value=value),
             )
 
 
@@ -103,7 +109,7 @@ def _labels(errors: _Errors, field: str, labels: dict[str, str]) -> None:
         if language not in languages:
             errors.add(
                 f"{field}.{language}",
-                "unknown_language",
+                PolicyErrorCode.UNKNOWN_LANGUAGE,
                 format_lazy(_("Unknown language “{language}”."), language=language),
             )
 
@@ -113,14 +119,24 @@ def _validate_rule(errors: _Errors, action: Action, rule: ActionRule) -> None:
     window = rule.window
     if window.kind == WindowKind.MINUTES:
         if window.minutes is None:
-            errors.add(f"{path}window.minutes", "required", _("Give the window a length in minutes."))
+            errors.add(
+                f"{path}window.minutes", CommonErrorCode.REQUIRED, _("Give the window a length in minutes.")
+            )
         elif not 1 <= window.minutes <= MAX_WINDOW_MINUTES:
-            errors.add(f"{path}window.minutes", "out_of_range", _("Use a window from 1 minute to 365 days."))
+            errors.add(
+                f"{path}window.minutes",
+                PolicyErrorCode.OUT_OF_RANGE,
+                _("Use a window from 1 minute to 365 days."),
+            )
     elif window.kind == WindowKind.DAILY_CUTOFF:
         if not window.cutoff:
-            errors.add(f"{path}window.cutoff", "required", _("Give a daily cut-off time, e.g. 14:00."))
+            errors.add(
+                f"{path}window.cutoff", CommonErrorCode.REQUIRED, _("Give a daily cut-off time, e.g. 14:00.")
+            )
         elif not CUTOFF_PATTERN.fullmatch(window.cutoff):
-            errors.add(f"{path}window.cutoff", "invalid_time", _("Use a 24-hour time like 14:00."))
+            errors.add(
+                f"{path}window.cutoff", PolicyErrorCode.INVALID_TIME, _("Use a 24-hour time like 14:00.")
+            )
 
     _statuses(
         errors, f"{path}financial_statuses", rule.financial_statuses, FINANCIAL_STATUSES, _("payment status")
@@ -135,25 +151,25 @@ def _validate_rule(errors: _Errors, action: Action, rule: ActionRule) -> None:
     if rule.enabled and not rule.financial_statuses:
         errors.add(
             f"{path}financial_statuses",
-            "required",
+            CommonErrorCode.REQUIRED,
             _("Choose at least one payment status, or turn this action off."),
         )
     if rule.enabled and not rule.fulfillment_statuses:
         errors.add(
             f"{path}fulfillment_statuses",
-            "required",
+            CommonErrorCode.REQUIRED,
             _("Choose at least one shipping status, or turn this action off."),
         )
     if action == Action.CANCEL and any(status in _SHIPPED for status in rule.fulfillment_statuses):
         errors.add(
             f"{path}fulfillment_statuses",
-            "shipped_not_cancellable",
+            PolicyErrorCode.SHIPPED_NOT_CANCELLABLE,
             _("Orders that have shipped cannot be cancelled here; remove “Partly shipped” and “Shipped”."),
         )
     if action in _EDIT_ACTIONS and FulfillmentStatus.FULFILLED.value in rule.fulfillment_statuses:
         errors.add(
             f"{path}fulfillment_statuses",
-            "shipped_not_editable",
+            PolicyErrorCode.SHIPPED_NOT_EDITABLE,
             _("Orders that have shipped cannot be changed here; remove “Shipped”."),
         )
     _risk_levels(errors, f"{path}order_exclusions.risk_levels", rule.order_exclusions.risk_levels)
@@ -162,15 +178,19 @@ def _validate_rule(errors: _Errors, action: Action, rule: ActionRule) -> None:
     _money(errors, f"{path}approval.over_value", approval.over_value)
     _risk_levels(errors, f"{path}approval.risk_levels", approval.risk_levels)
     if approval.grace_minutes < 0:
-        errors.add(f"{path}approval.grace_minutes", "negative", _("A grace period cannot be negative."))
+        errors.add(
+            f"{path}approval.grace_minutes", PolicyErrorCode.NEGATIVE, _("A grace period cannot be negative.")
+        )
     elif approval.grace_minutes > MAX_WINDOW_MINUTES:
         errors.add(
-            f"{path}approval.grace_minutes", "out_of_range", _("Use a grace period of at most 365 days.")
+            f"{path}approval.grace_minutes",
+            PolicyErrorCode.OUT_OF_RANGE,
+            _("Use a grace period of at most 365 days."),
         )
     elif approval.grace_minutes and not window.is_timed:
         errors.add(
             f"{path}approval.grace_minutes",
-            "grace_without_window",
+            PolicyErrorCode.GRACE_WITHOUT_WINDOW,
             _("Grace period needs a time window (minutes after the order, or a daily cut-off)."),
         )
 
@@ -181,27 +201,27 @@ def _validate_reasons(errors: _Errors, policy: StorePolicy) -> None:
     for index, reason in enumerate(reasons.choices):
         path = f"reasons.choices.{index}."
         if not reason.code:
-            errors.add(f"{path}code", "required", _("Give the reason a code."))
+            errors.add(f"{path}code", CommonErrorCode.REQUIRED, _("Give the reason a code."))
         elif not REASON_CODE_PATTERN.fullmatch(reason.code):
             errors.add(
                 f"{path}code",
-                "invalid_code",
+                PolicyErrorCode.INVALID_CODE,
                 _("Use at most 40 lowercase letters, digits and underscores, e.g. changed_mind."),
             )
         elif reason.code in seen:
             errors.add(
                 f"{path}code",
-                "duplicate_reason",
+                PolicyErrorCode.DUPLICATE_REASON,
                 format_lazy(_("The code “{code}” is used by another reason."), code=reason.code),
             )
         seen.add(reason.code)
         if not any(text.strip() for text in reason.labels.values()):
-            errors.add(f"{path}labels", "required", _("Give the reason a label."))
+            errors.add(f"{path}labels", CommonErrorCode.REQUIRED, _("Give the reason a label."))
         _labels(errors, f"{path}labels", reason.labels)
     if reasons.required and not reasons.choices and not reasons.free_text:
         errors.add(
             "reasons.required",
-            "nothing_to_give",
+            PolicyErrorCode.NOTHING_TO_GIVE,
             _("A required reason needs reasons to choose from or a box for the customer's own words."),
         )
 
@@ -215,13 +235,13 @@ def _validate_money_settings(errors: _Errors, policy: StorePolicy) -> None:
     _money(errors, "fees.minimum", fees.minimum)
     _money(errors, "fees.maximum", fees.maximum)
     if fees.minimum is not None and fees.maximum is not None and fees.maximum < fees.minimum:
-        errors.add("fees.maximum", "max_below_min", _("Maximum fee is below the minimum."))
+        errors.add("fees.maximum", PolicyErrorCode.MAX_BELOW_MIN, _("Maximum fee is below the minimum."))
     codes = policy.reasons.codes
     for code in fees.waived_reasons:
         if code not in codes:
             errors.add(
                 "fees.waived_reasons",
-                "unknown_reason",
+                PolicyErrorCode.UNKNOWN_REASON,
                 format_lazy(_("“{code}” is not one of the store's reasons."), code=code),
             )
 
@@ -230,7 +250,7 @@ def _validate_money_settings(errors: _Errors, policy: StorePolicy) -> None:
     if refunds.store_credit_bonus_percent > 0 and refunds.method == RefundOption.ORIGINAL:
         errors.add(
             "refunds.store_credit_bonus_percent",
-            "bonus_without_store_credit",
+            PolicyErrorCode.BONUS_WITHOUT_STORE_CREDIT,
             _("A store-credit bonus needs store credit as a refund method."),
         )
 
@@ -244,9 +264,13 @@ def validate_policy(policy: StorePolicy) -> list[FieldError]:
 
     retention = policy.retention
     if retention.kind == RetentionKind.DISCOUNT_CODE and not retention.discount_code.strip():
-        errors.add("retention.discount_code", "required", _("Give the discount code to offer."))
+        errors.add("retention.discount_code", CommonErrorCode.REQUIRED, _("Give the discount code to offer."))
     elif retention.discount_code != retention.discount_code.strip() or " " in retention.discount_code:
-        errors.add("retention.discount_code", "invalid_code", _("A discount code cannot contain spaces."))
+        errors.add(
+            "retention.discount_code",
+            PolicyErrorCode.INVALID_CODE,
+            _("A discount code cannot contain spaces."),
+        )
     _labels(errors, "retention.messages", retention.messages)
 
     _validate_money_settings(errors, policy)
@@ -255,12 +279,14 @@ def validate_policy(policy: StorePolicy) -> list[FieldError]:
     if withdrawal.period_days < LEGAL_WITHDRAWAL_DAYS:
         errors.add(
             "withdrawal.period_days",
-            "below_legal_minimum",
+            PolicyErrorCode.BELOW_LEGAL_MINIMUM,
             _("The legal withdrawal period is at least 14 days."),
         )
     elif withdrawal.period_days > MAX_WITHDRAWAL_DAYS:
         errors.add(
-            "withdrawal.period_days", "out_of_range", _("Use a withdrawal period of at most 365 days.")
+            "withdrawal.period_days",
+            PolicyErrorCode.OUT_OF_RANGE,
+            _("Use a withdrawal period of at most 365 days."),
         )
     return list(errors)
 
@@ -275,11 +301,15 @@ def reason_errors(policy: StorePolicy, *, code: str | None, text: str = "") -> l
     text = text.strip()
     if code:
         if code not in reasons.codes:
-            errors.add("reason", "reason_unknown", _("Please choose one of the reasons listed."))
+            errors.add(
+                "reason", PolicyErrorCode.REASON_UNKNOWN, _("Please choose one of the reasons listed.")
+            )
     elif reasons.required and not (reasons.free_text and text):
-        errors.add("reason", "required", _("Please tell us why you are cancelling."))
+        errors.add("reason", CommonErrorCode.REQUIRED, _("Please tell us why you are cancelling."))
     if text and not reasons.free_text:
-        errors.add("reason_text", "not_accepted", _("The store does not take a written reason."))
+        errors.add(
+            "reason_text", PolicyErrorCode.NOT_ACCEPTED, _("The store does not take a written reason.")
+        )
     elif len(text) > MAX_REASON_TEXT:
-        errors.add("reason_text", "too_long", _("Please keep it under 1000 characters."))
+        errors.add("reason_text", PolicyErrorCode.TOO_LONG, _("Please keep it under 1000 characters."))
     return list(errors)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from cancellations.models import QueueSettings
 from cancellations.models.queue import MAX_RESPONSE_TARGET_HOURS
+from cancellations.queue.errors import QueueErrorCode
 from tenants.access import StoreAccess
 from tenants.errors import DomainError, PermissionDenied
 from tenants.roles import Scope
@@ -20,7 +21,7 @@ def set_response_target(*, access: StoreAccess, hours: int) -> QueueSettings:
     if not 1 <= hours <= MAX_RESPONSE_TARGET_HOURS:
         raise DomainError(
             _("Choose between 1 and %(max)d hours.") % {"max": MAX_RESPONSE_TARGET_HOURS},
-            code="response_target_invalid",
+            code=QueueErrorCode.RESPONSE_TARGET_INVALID,
             field="hours",
         )
     store = access.store

@@ -1,4 +1,8 @@
-"""Errors of the request lifecycle, each with a stable code."""
+"""Errors of the request lifecycle, each with a stable code from `RequestErrorCode`.
+
+Codes the platform layer defines too (`line_not_found`, `quantity_invalid`, `variant_not_found`,
+`idempotency_key_reused`) are `PlatformErrorCode` members, used here as they are.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,63 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
-from tenants.errors import Conflict, DomainError
+from cancellations.platforms.errors import PlatformErrorCode
+from tenants.errors import Conflict, DomainError, ErrorCode
 
 if TYPE_CHECKING:
     from cancellations.models import OrderRequest
 
 
+class RequestErrorCode(ErrorCode):
+    """Order requests: asking (customers, staff, the API), deciding, and carrying them out."""
+
+    REQUEST_ALREADY_OPEN = (
+        "request_already_open",
+        "The order already has an open request of this kind (its id and status are in the message).",
+        409,
+    )
+    ALREADY_DECIDED = (
+        "already_decided",
+        "Someone decided the request already: who, how and when are in the message.",
+        409,
+    )
+    TRANSITION_NOT_ALLOWED = "transition_not_allowed", "The request's status does not allow this step.", 409
+    INVALID_REQUEST = "invalid_request", "What was asked is not well formed.", 400
+    KIND_INVALID = "kind_invalid", "Not a kind of request Amend knows.", 400
+    KEY_INVALID = "key_invalid", "A request key (the idempotency key) of 1 to 200 characters is needed.", 400
+    CHANGES_REQUIRED = "changes_required", "An edit or a reorder says nothing about what should change.", 400
+    CHANGES_NOT_ALLOWED = (
+        "changes_not_allowed",
+        "A cancellation applies to the whole order: it takes no changes.",
+        400,
+    )
+    CHANGE_INVALID = "change_invalid", "A change is not well formed, or of a kind Amend does not know.", 400
+    ADDRESS_INVALID = "address_invalid", "The new address needs a street and a country.", 400
+    OVERRIDE_INVALID = (
+        "override_invalid",
+        "Staff approval changes something that cannot be changed, or gives a value that is not valid.",
+        400,
+    )
+    MESSAGE_REQUIRED = "message_required", "Rejecting needs a message to the customer (or customers).", 400
+    REQUEST_IDS_REQUIRED = (
+        "request_ids_required",
+        "Deciding several requests at once needs at least one.",
+        400,
+    )
+    ASSIGNEE_INVALID = "assignee_invalid", "A request can only be assigned to the store's staff.", None
+    NOTE_EMPTY = "note_empty", "A note has no text.", None
+    TOO_MANY_ATTEMPTS = (
+        "too_many_attempts",
+        "Carrying out the request failed too often; it was given up.",
+        None,
+    )
+    JOB_TIMEOUT = "job_timeout", "The platform did not finish the change in time.", None
+
+
 class RequestAlreadyOpen(Conflict):
     """The order already has an open request of this kind; `request` is that request."""
 
-    code = "request_already_open"
+    code = RequestErrorCode.REQUEST_ALREADY_OPEN
 
     def __init__(self, request: OrderRequest) -> None:
         super().__init__(
@@ -28,7 +79,7 @@ class RequestAlreadyOpen(Conflict):
 class AlreadyDecided(Conflict):
     """Someone decided this request already: who, how (`resolution`) and when are on the error."""
 
-    code = "already_decided"
+    code = RequestErrorCode.ALREADY_DECIDED
 
     def __init__(self, request: OrderRequest) -> None:
         self.request = request
@@ -49,7 +100,7 @@ class AlreadyDecided(Conflict):
 class TransitionNotAllowed(Conflict):
     """The request's status does not allow this step (see TRANSITIONS)."""
 
-    code = "transition_not_allowed"
+    code = RequestErrorCode.TRANSITION_NOT_ALLOWED
 
     def __init__(self, request: OrderRequest, to_status: str) -> None:
         super().__init__(
@@ -63,10 +114,10 @@ class TransitionNotAllowed(Conflict):
 class IdempotencyKeyReused(Conflict):
     """The key was already used for a request on another order or of another kind."""
 
-    code = "idempotency_key_reused"
+    code = PlatformErrorCode.IDEMPOTENCY_KEY_REUSED
 
 
 class InvalidRequest(DomainError):
     """What was asked is not well formed (no changes for an edit, an unknown line, ...)."""
 
-    code = "invalid_request"
+    code = RequestErrorCode.INVALID_REQUEST

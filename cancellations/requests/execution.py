@@ -61,11 +61,13 @@ from cancellations.platforms.base import (
     TransientPlatformError,
     to_json,
 )
-from cancellations.platforms.ledger import EFFECT_IN_PROGRESS
+from cancellations.platforms.errors import PlatformErrorCode
 from cancellations.requests.access import access_request
 from cancellations.requests.actors import Actor
+from cancellations.requests.errors import RequestErrorCode
 from cancellations.requests.lifecycle import record_event, transition
 from cancellations.requests.selectors import cancel_options_for, execution_choice
+from tenants.errors import ErrorCode
 from tenants.models import Store
 
 logger = logging.getLogger(__name__)
@@ -215,7 +217,7 @@ def execute_request(*, store: Store, request_id: int, now: datetime | None = Non
             enqueue_poll(store_id=store.pk, request_id=request.pk)
             return PENDING
         if request.attempts >= int(settings.REQUEST_MAX_ATTEMPTS):
-            return _fail(request, code="too_many_attempts", message=_gave_up(request), now=now)
+            return _fail(request, code=RequestErrorCode.TOO_MANY_ATTEMPTS, message=_gave_up(request), now=now)
         request.attempts += 1
         # A lease: if this worker dies mid-call, the sweep finds the request once it runs out.
         request.next_attempt_at = now + timedelta(seconds=_seconds("REQUEST_EXECUTION_LEASE_SECONDS"))
@@ -237,7 +239,9 @@ def poll_platform_job(*, store: Store, request_id: int, now: datetime | None = N
         return SKIPPED
     started = request.executed_at or now
     if now - started > timedelta(seconds=_seconds("REQUEST_JOB_TIMEOUT_SECONDS")):
-        error = PermanentPlatformError("The platform did not finish the change in time.", code="job_timeout")
+        error = PermanentPlatformError(
+            "The platform did not finish the change in time.", code=RequestErrorCode.JOB_TIMEOUT
+        )
         return _after_permanent(store, request_id, error)
     try:
         result = _adapter(store).poll_job(request.platform_job_id, idempotency_key=request.platform_key)
@@ -305,7 +309,7 @@ def _after_transient(store: Store, request_id: int, error: TransientPlatformErro
         request = _executing(store, request_id)
         if request is None:
             return SKIPPED
-        held_elsewhere = error.code == EFFECT_IN_PROGRESS
+        held_elsewhere = error.code == PlatformErrorCode.EFFECT_IN_PROGRESS
         if held_elsewhere:
             # Another worker is carrying it out: that is not a failed attempt, only a look too early.
             request.attempts = max(request.attempts - 1, 0)
@@ -342,7 +346,7 @@ def _after_permanent(store: Store, request_id: int, error: PlatformError) -> str
         return _fail(request, code=error.code, message=error.message, now=timezone.now())
 
 
-def _fail(request: OrderRequest, *, code: str, message: str, now: datetime) -> str:
+def _fail(request: OrderRequest, *, code: ErrorCode, message: str, now: datetime) -> str:
     """Mark a locked, executing request failed, keeping the message for staff (they can retry)."""
 
     event = transition(

@@ -28,13 +28,14 @@ from cancellations.requests.actors import Actor
 from cancellations.requests.errors import (
     AlreadyDecided,
     InvalidRequest,
+    RequestErrorCode,
     TransitionNotAllowed,
 )
 from cancellations.requests.execution import enqueue_execution
 from cancellations.requests.lifecycle import queued_until, record_event, transition
 from cancellations.requests.selectors import execution_choice
 from tenants.access import staff_access
-from tenants.errors import DomainError, NotFound, PermissionDenied
+from tenants.errors import CommonErrorCode, DomainError, NotFound, PermissionDenied
 from tenants.models import Store, User
 from tenants.roles import Scope
 
@@ -70,22 +71,28 @@ def _decision_overrides(request: OrderRequest, overrides: Mapping[str, Any] | No
     unknown = set(overrides) - allowed
     if unknown:
         raise InvalidRequest(
-            f"These cannot be changed: {', '.join(sorted(unknown))}.", code="override_invalid"
+            f"These cannot be changed: {', '.join(sorted(unknown))}.", code=RequestErrorCode.OVERRIDE_INVALID
         )
     changed: dict[str, Any] = {}
     if "refund_method" in overrides:
         method = str(overrides["refund_method"])
         if method not in ("original", "store_credit", "none"):
-            raise InvalidRequest("Unknown refund method.", code="override_invalid", field="refund_method")
+            raise InvalidRequest(
+                "Unknown refund method.", code=RequestErrorCode.OVERRIDE_INVALID, field="refund_method"
+            )
         changed["refund_method"] = method
     for name in ("fee", "refund_amount"):
         if name in overrides:
             try:
                 amount = Decimal(str(overrides[name])).quantize(Decimal("0.01"))
             except ArithmeticError:
-                raise InvalidRequest("Give an amount.", code="override_invalid", field=name) from None
+                raise InvalidRequest(
+                    "Give an amount.", code=RequestErrorCode.OVERRIDE_INVALID, field=name
+                ) from None
             if amount < 0:
-                raise InvalidRequest("An amount cannot be negative.", code="override_invalid", field=name)
+                raise InvalidRequest(
+                    "An amount cannot be negative.", code=RequestErrorCode.OVERRIDE_INVALID, field=name
+                )
             changed[name] = amount
     choices = {name: bool(overrides[name]) for name in ("restock", "notify_customer") if name in overrides}
     if choices:
@@ -143,7 +150,9 @@ def reject_request(*, store: Store, request_id: int, actor: Actor, message: str)
     _require(actor, Scope.REQUESTS_DECIDE)
     message = (message or "").strip()
     if not message:
-        raise InvalidRequest("Tell the customer why.", code="message_required", field="message")
+        raise InvalidRequest(
+            "Tell the customer why.", code=RequestErrorCode.MESSAGE_REQUIRED, field="message"
+        )
     now = timezone.now()
     with transaction.atomic():
         request = access_request(store=store, request_id=request_id, lock=True)
@@ -197,14 +206,20 @@ def decide_requests(
     _require(actor, Scope.REQUESTS_DECIDE)
     ids = list(dict.fromkeys(int(request_id) for request_id in request_ids))
     if not ids:
-        raise InvalidRequest("Choose at least one request.", code="request_ids_required", field="request_ids")
+        raise InvalidRequest(
+            "Choose at least one request.", code=RequestErrorCode.REQUEST_IDS_REQUIRED, field="request_ids"
+        )
     if len(ids) > MAX_BULK_DECISION:
         raise InvalidRequest(
-            f"Choose at most {MAX_BULK_DECISION} requests at a time.", code="too_many", field="request_ids"
+            f"Choose at most {MAX_BULK_DECISION} requests at a time.",
+            code=CommonErrorCode.TOO_MANY,
+            field="request_ids",
         )
     message = (message or "").strip()
     if not approve and not message:
-        raise InvalidRequest("Tell the customers why.", code="message_required", field="message")
+        raise InvalidRequest(
+            "Tell the customers why.", code=RequestErrorCode.MESSAGE_REQUIRED, field="message"
+        )
     outcomes: list[BulkOutcome] = []
     for request_id in ids:
         try:
@@ -289,7 +304,9 @@ def assign_request(*, store: Store, request_id: int, actor: Actor, assignee: Use
     _require(actor, Scope.REQUESTS_DECIDE)
     if assignee is not None and staff_access(user=assignee, store=store) is None:
         raise InvalidRequest(
-            "That person is not on the store's staff.", code="assignee_invalid", field="assignee"
+            "That person is not on the store's staff.",
+            code=RequestErrorCode.ASSIGNEE_INVALID,
+            field="assignee",
         )
     with transaction.atomic():
         request = access_request(store=store, request_id=request_id, lock=True)
@@ -314,7 +331,7 @@ def add_request_note(*, store: Store, request_id: int, actor: Actor, text: str) 
     _require(actor, Scope.REQUESTS_READ)
     text = (text or "").strip()
     if not text:
-        raise InvalidRequest("Write something.", code="note_empty", field="text")
+        raise InvalidRequest("Write something.", code=RequestErrorCode.NOTE_EMPTY, field="text")
     with transaction.atomic():
         request = access_request(store=store, request_id=request_id, lock=True)
         note = RequestNote.objects.create(

@@ -29,6 +29,7 @@ from cancellations.models import (
 )
 from cancellations.models.requests import OPEN_STATUSES
 from cancellations.notifications import services as notifications
+from cancellations.platforms.errors import PlatformErrorCode
 from cancellations.policy import (
     Action,
     Decision,
@@ -45,6 +46,7 @@ from cancellations.requests.errors import (
     IdempotencyKeyReused,
     InvalidRequest,
     RequestAlreadyOpen,
+    RequestErrorCode,
 )
 from cancellations.requests.execution import enqueue_execution
 from cancellations.requests.lifecycle import open_request, queued_until, transition
@@ -77,7 +79,7 @@ class ChangeInput:
         if isinstance(value, ChangeInput):
             return value
         if not isinstance(value, Mapping):
-            raise InvalidRequest("A change must be a mapping.", code="change_invalid")
+            raise InvalidRequest("A change must be a mapping.", code=RequestErrorCode.CHANGE_INVALID)
         line = value.get("line_id", value.get("line"))
         return cls(
             kind=str(value.get("kind", "")),
@@ -153,7 +155,7 @@ def preview_action(
     if order.store_id != store.pk:
         raise NotFound("No such order.")
     if kind not in RequestKind.values and kind not in Action.values:
-        raise InvalidRequest("Unknown kind of request.", code="kind_invalid", field="kind")
+        raise InvalidRequest("Unknown kind of request.", code=RequestErrorCode.KIND_INVALID, field="kind")
     decision, _policy, _version = _decide(
         store=store,
         order=order,
@@ -173,9 +175,13 @@ def preview_action(
 def _build_changes(store: Store, order: Order, kind: str, changes: Iterable[Any]) -> list[RequestChange]:
     inputs = [ChangeInput.coerce(change) for change in changes]
     if kind == RequestKind.EDIT and not inputs:
-        raise InvalidRequest("Say what should change.", code="changes_required", field="changes")
+        raise InvalidRequest(
+            "Say what should change.", code=RequestErrorCode.CHANGES_REQUIRED, field="changes"
+        )
     if kind in (RequestKind.CANCEL, RequestKind.WITHDRAWAL) and inputs:
-        raise InvalidRequest("A cancellation applies to the whole order.", code="changes_not_allowed")
+        raise InvalidRequest(
+            "A cancellation applies to the whole order.", code=RequestErrorCode.CHANGES_NOT_ALLOWED
+        )
     lines = {line.pk: line for line in order.line_items.all()}
     built: list[RequestChange] = []
     for position, change in enumerate(inputs):
@@ -190,7 +196,9 @@ def _build_change(
     if kind == RequestKind.REORDER:
         # A reorder may name other quantities or variants: each change is one line of the new order.
         if not change.variant_id or not change.quantity or change.quantity < 1:
-            raise InvalidRequest("A reorder line needs an item and a quantity.", code="change_invalid")
+            raise InvalidRequest(
+                "A reorder line needs an item and a quantity.", code=RequestErrorCode.CHANGE_INVALID
+            )
         row.kind, row.variant_platform_id, row.quantity = (
             RequestChange.Kind.QUANTITY,
             change.variant_id,
@@ -198,26 +206,34 @@ def _build_change(
         )
         return row
     if change.kind not in _CHANGE_ACTIONS:
-        raise InvalidRequest("Unknown kind of change.", code="change_invalid", field="changes")
+        raise InvalidRequest("Unknown kind of change.", code=RequestErrorCode.CHANGE_INVALID, field="changes")
     if change.kind == RequestChange.Kind.ADDRESS:
         address = dict(change.address or {})
         if not address.get("address1") or not address.get("country_code"):
-            raise InvalidRequest("The new address needs a street and a country.", code="address_invalid")
+            raise InvalidRequest(
+                "The new address needs a street and a country.", code=RequestErrorCode.ADDRESS_INVALID
+            )
         row.address = {key: str(value) for key, value in address.items() if value not in (None, "")}
         return row
     line = lines.get(change.line_id or 0)
     if line is None:
-        raise InvalidRequest("That item is not part of this order.", code="line_not_found", field="changes")
+        raise InvalidRequest(
+            "That item is not part of this order.", code=PlatformErrorCode.LINE_NOT_FOUND, field="changes"
+        )
     row.line, row.line_platform_id = line, line.platform_id
     if change.kind == RequestChange.Kind.QUANTITY:
         if change.quantity is None or change.quantity < 0:
-            raise InvalidRequest("Choose a quantity.", code="quantity_invalid", field="changes")
+            raise InvalidRequest(
+                "Choose a quantity.", code=PlatformErrorCode.QUANTITY_INVALID, field="changes"
+            )
         row.quantity = change.quantity
         row.price_difference = (change.quantity - line.quantity) * line.unit_price
     elif change.kind == RequestChange.Kind.SWAP:
         variant = Variant.objects.for_store(store).filter(platform_id=change.variant_id).first()
         if variant is None or not change.variant_id:
-            raise InvalidRequest("That option is not sold.", code="variant_not_found", field="changes")
+            raise InvalidRequest(
+                "That option is not sold.", code=PlatformErrorCode.VARIANT_NOT_FOUND, field="changes"
+            )
         row.variant_platform_id = variant.platform_id
         row.quantity = change.quantity or line.quantity
         row.price_difference = variant.price * row.quantity - line.line_total
@@ -281,10 +297,12 @@ def submit_request(
     if order.store_id != store.pk:
         raise NotFound("No such order.")
     if kind not in RequestKind.values:
-        raise InvalidRequest("Unknown kind of request.", code="kind_invalid", field="kind")
+        raise InvalidRequest("Unknown kind of request.", code=RequestErrorCode.KIND_INVALID, field="kind")
     key = (idempotency_key or "").strip()
     if not key or len(key) > 200:
-        raise InvalidRequest("A request key of 1 to 200 characters is required.", code="key_invalid")
+        raise InvalidRequest(
+            "A request key of 1 to 200 characters is required.", code=RequestErrorCode.KEY_INVALID
+        )
     existing = OrderRequest.objects.for_store(store).filter(idempotency_key=key).first()
     if existing is not None:
         return _same_request(existing, order, kind)

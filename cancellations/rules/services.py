@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from cancellations.models import AutomationRule, FreightForwarderAddress, RuleMatchMode, RuleTrigger
 from cancellations.rules.actions import clean_actions
 from cancellations.rules.conditions import clean_conditions
-from cancellations.rules.errors import RuleFieldError, RuleInvalid
+from cancellations.rules.errors import RuleErrorCode, RuleFieldError, RuleInvalid
 from cancellations.rules.normalise import normalise_address
 from cancellations.rules.selectors import access_forwarder, access_rule
 from tenants.models import Store, User
@@ -75,7 +75,9 @@ def create_rule(*, store: Store, actor: User | None, values: Mapping[str, Any]) 
         _lock_store(store)
         rules = AutomationRule.objects.for_store(store)
         if rules.count() >= MAX_RULES:
-            raise RuleInvalid(str(_("A store can have at most 100 rules.")), code="too_many_rules")
+            raise RuleInvalid(
+                str(_("A store can have at most 100 rules.")), code=RuleErrorCode.TOO_MANY_RULES
+            )
         last = rules.aggregate(last=Max("position"))["last"]
         rule = AutomationRule.objects.create(
             store=store,
@@ -204,7 +206,9 @@ def add_forwarder(*, store: Store, actor: User | None, values: Mapping[str, Any]
     try:
         with transaction.atomic():
             if FreightForwarderAddress.objects.for_store(store).count() >= MAX_FORWARDERS:
-                raise RuleInvalid(str(_("The list is full (5000 addresses).")), code="too_many_forwarders")
+                raise RuleInvalid(
+                    str(_("The list is full (5000 addresses).")), code=RuleErrorCode.TOO_MANY_FORWARDERS
+                )
             entry.save()
             record_store_event(
                 store=store,

@@ -19,7 +19,7 @@ from cancellations.agency.selectors import combined_queue, store_figures
 from portal.http import SignedInRequest
 from tenants import services
 from tenants.access import AgencyAccess, access_agency
-from tenants.errors import DomainError, NotFound
+from tenants.errors import CommonErrorCode, DomainError, NotFound
 from tenants.models import AgencyMembership
 from tenants.roles import AgencyRole
 from tenants.selectors import granted_stores
@@ -103,7 +103,7 @@ class TeamView(AgencyView):
                     access=self.access, email=form.cleaned_data["email"], role=form.cleaned_data["role"]
                 )
             except DomainError as error:
-                if error.code == "permission_denied":
+                if error.code == CommonErrorCode.PERMISSION_DENIED:
                     return self._page(request, form, status=403)
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:

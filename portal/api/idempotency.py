@@ -20,25 +20,14 @@ from django.utils.translation import gettext as _
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from portal.api.errors import ApiErrorCode, IdempotencyKeyInUse, IdempotencyKeyMismatch
 from portal.models import IdempotencyRecord
-from tenants.errors import Conflict, DomainError
+from tenants.errors import DomainError
 from tenants.models import Store
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 REPLAYED_HEADER = "Idempotent-Replayed"
-
-
-class IdempotencyKeyMismatch(DomainError):
-    """The key was used before for another request (another body, path or method): 422."""
-
-    code = "idempotency_key_mismatch"
-
-
-class IdempotencyKeyInUse(Conflict):
-    """The first request with this key is still being answered."""
-
-    code = "idempotency_key_in_use"
 
 
 class IdempotentReplay(Exception):
@@ -81,7 +70,7 @@ def claim(*, store: Store, actor: str, request: Request) -> IdempotencyRecord | 
     if len(key) > MAX_KEY_LENGTH:
         raise DomainError(
             _("An Idempotency-Key has at most %(n)s characters.") % {"n": MAX_KEY_LENGTH},
-            code="idempotency_key_invalid",
+            code=ApiErrorCode.IDEMPOTENCY_KEY_INVALID,
             field=HEADER,
         )
     print_ = fingerprint(request)

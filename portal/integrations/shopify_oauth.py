@@ -23,13 +23,12 @@ from tenants.roles import Scope
 
 logger = logging.getLogger(__name__)
 
-_STATUS = {"shopify_not_configured": 503, "unknown_shop": 404}
-
 
 def _refused(error: InstallRefused) -> HttpResponse:
+    # The code fixes the status: 503 when Shopify is not configured, 404 for an unknown shop, else 400.
     logger.info("shopify install refused: %s", error.code)
     return HttpResponse(
-        error.message, status=_STATUS.get(error.code, 400), content_type="text/plain; charset=utf-8"
+        error.message, status=error.code.status or 400, content_type="text/plain; charset=utf-8"
     )
 
 

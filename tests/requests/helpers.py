@@ -25,7 +25,7 @@ from cancellations.platforms.base import (
     TransientPlatformError,
 )
 from cancellations.platforms.builtin import BuiltinAdapter
-from cancellations.platforms.ledger import EFFECT_IN_PROGRESS
+from cancellations.platforms.errors import PlatformErrorCode
 from cancellations.policy import ApprovalRules, StorePolicy
 from cancellations.policy.services import save_policy
 from cancellations.requests.actors import Actor
@@ -112,7 +112,9 @@ class _ScriptedAdapter(BuiltinAdapter):
             raise PermanentPlatformError("The platform refused: order is locked.", code="order_locked")
         if step == "held":
             raise TransientPlatformError(
-                "This change is being carried out by another worker.", code=EFFECT_IN_PROGRESS, retry_after=5
+                "This change is being carried out by another worker.",
+                code=PlatformErrorCode.EFFECT_IN_PROGRESS,
+                retry_after=5,
             )
         result = call()
         if step == "lost":

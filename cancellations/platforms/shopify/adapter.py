@@ -45,6 +45,7 @@ from cancellations.platforms.base import (
     from_json,
     to_json,
 )
+from cancellations.platforms.errors import PlatformErrorCode, ShopifyErrorCode
 from cancellations.platforms.ledger import claim_effect, exclusive_key, record_outcome
 from cancellations.platforms.shopify import bulk_status, documents
 from cancellations.platforms.shopify.client import ShopifyClient, bucket_report
@@ -87,7 +88,8 @@ class ShopifyAdapter(PlatformAdapter):
             )
             if connection is None or not connection.is_active:
                 raise PermanentPlatformError(
-                    "The store is not connected to Shopify; connect it first.", code="platform_not_connected"
+                    "The store is not connected to Shopify; connect it first.",
+                    code=PlatformErrorCode.PLATFORM_NOT_CONNECTED,
                 )
             self._client = ShopifyClient(shop=connection.shop_domain, access_token=connection.access_token)
         return self._client
@@ -98,7 +100,9 @@ class ShopifyAdapter(PlatformAdapter):
         payload = self.client.execute(documents.TAGS_ADD, {"id": order_platform_id, "tags": list(tags)})
         errors = _user_errors(payload["tagsAdd"])
         if errors:
-            raise PermanentPlatformError("; ".join(e["message"] for e in errors), code="tags_refused")
+            raise PermanentPlatformError(
+                "; ".join(e["message"] for e in errors), code=PlatformErrorCode.TAGS_REFUSED
+            )
 
     # --- what bulk work needs ---
 
@@ -127,11 +131,13 @@ class ShopifyAdapter(PlatformAdapter):
     def fetch_order(self, order_platform_id: str, *, idempotency_key: str) -> OrderSnapshot:
         data = self.client.execute(documents.FETCH_ORDER, {"id": order_platform_id}, cost=20)
         if not data.get("order"):
-            raise PermanentPlatformError("Shopify has no such order.", code="order_not_found")
+            raise PermanentPlatformError("Shopify has no such order.", code=PlatformErrorCode.ORDER_NOT_FOUND)
         try:
             return order_from_graphql(data["order"])
         except UnprocessablePayload as error:
-            raise PermanentPlatformError(error.message, code="platform_bad_response") from None
+            raise PermanentPlatformError(
+                error.message, code=PlatformErrorCode.PLATFORM_BAD_RESPONSE
+            ) from None
 
     def orders_page(
         self, *, created_since: datetime, after: str | None = None, page_size: int = 50
@@ -147,26 +153,33 @@ class ShopifyAdapter(PlatformAdapter):
         try:
             snapshots = [order_from_graphql(node) for node in page.get("nodes") or []]
         except UnprocessablePayload as error:
-            raise PermanentPlatformError(error.message, code="platform_bad_response") from None
+            raise PermanentPlatformError(
+                error.message, code=PlatformErrorCode.PLATFORM_BAD_RESPONSE
+            ) from None
         info = page.get("pageInfo") or {}
         return snapshots, (info.get("endCursor") if info.get("hasNextPage") else None)
 
     def poll_job(self, job_id: str, *, idempotency_key: str) -> CancelResult:
         effect = PlatformEffect.objects.for_store(self.store).filter(idempotency_key=idempotency_key).first()
         if effect is None:
-            raise PermanentPlatformError("No change is recorded under this key.", code="job_not_found")
+            raise PermanentPlatformError(
+                "No change is recorded under this key.", code=PlatformErrorCode.JOB_NOT_FOUND
+            )
         if effect.status == PlatformEffect.Status.COMPLETED:
             return from_json(CancelResult, effect.result, replayed=True)
         job = self.client.execute(documents.JOB, {"id": job_id or effect.job_id}, cost=1).get("job")
         if job is None:
-            raise PermanentPlatformError("Shopify does not know this job.", code="job_not_found")
+            raise PermanentPlatformError(
+                "Shopify does not know this job.", code=PlatformErrorCode.JOB_NOT_FOUND
+            )
         if not job.get("done"):
             return CancelResult(status=EffectStatus.PENDING, job_id=job["id"])
         snapshot = self.fetch_order(effect.order_platform_id, idempotency_key=idempotency_key)
         if snapshot.cancelled_at is None:
             self._forget(effect)
             raise PermanentPlatformError(
-                "Shopify finished the cancellation but the order is not cancelled.", code="cancel_failed"
+                "Shopify finished the cancellation but the order is not cancelled.",
+                code=PlatformErrorCode.CANCEL_FAILED,
             )
         return self._complete_cancel(effect, snapshot, replayed=False)
 
@@ -191,12 +204,14 @@ class ShopifyAdapter(PlatformAdapter):
                     # After an earlier attempt of unknown outcome, a refusal may mean "already being
                     # cancelled": keep the claim and look again later.
                     raise TransientPlatformError(
-                        "; ".join(e["message"] for e in errors), code="cancel_outcome_unknown", retry_after=10
+                        "; ".join(e["message"] for e in errors),
+                        code=PlatformErrorCode.CANCEL_OUTCOME_UNKNOWN,
+                        retry_after=10,
                     )
                 if errors:
                     raise PermanentPlatformError(
                         "; ".join(e["message"] for e in errors),
-                        code=f"shopify_{str(errors[0].get('code') or 'invalid').lower()}",
+                        code=ShopifyErrorCode.passed_through(errors[0].get("code")),
                     )
                 job = payload.get("job") or {}
                 result = CancelResult(status=EffectStatus.PENDING, job_id=job.get("id", ""))
@@ -218,7 +233,7 @@ class ShopifyAdapter(PlatformAdapter):
                 order = self.fetch_order(request.order_platform_id, idempotency_key=idempotency_key)
                 if order.cancelled_at is not None:
                     raise PermanentPlatformError(
-                        "A cancelled order cannot be changed.", code="order_cancelled"
+                        "A cancelled order cannot be changed.", code=PlatformErrorCode.ORDER_CANCELLED
                     )
                 # Only what the order does not show yet: a retry after a lost answer does not repeat it.
                 todo = [change for change in request.changes if not _already_applied(change, order)]
@@ -254,7 +269,7 @@ class ShopifyAdapter(PlatformAdapter):
                     (line.variant_id, line.quantity) for line in order.lines if line.variant_id
                 ]
                 if not lines:
-                    raise PermanentPlatformError("Nothing to reorder.", code="reorder_empty")
+                    raise PermanentPlatformError("Nothing to reorder.", code=PlatformErrorCode.REORDER_EMPTY)
                 draft_input: dict[str, Any] = {
                     "lineItems": [
                         {"variantId": variant, "quantity": quantity} for variant, quantity in lines
@@ -275,7 +290,7 @@ class ShopifyAdapter(PlatformAdapter):
                 if errors or not payload.get("draftOrder"):
                     raise PermanentPlatformError(
                         "; ".join(e["message"] for e in errors) or "Shopify made no draft order.",
-                        code="reorder_refused",
+                        code=PlatformErrorCode.REORDER_REFUSED,
                     )
                 return self._complete_reorder(effect, payload["draftOrder"], replayed=False)
 
@@ -350,7 +365,7 @@ class ShopifyAdapter(PlatformAdapter):
         payload = self.client.execute(documents.ORDER_UPDATE_ADDRESS, variables)["orderUpdate"]
         if _user_errors(payload):
             raise PermanentPlatformError(
-                "; ".join(e["message"] for e in _user_errors(payload)), code="address_refused"
+                "; ".join(e["message"] for e in _user_errors(payload)), code=PlatformErrorCode.ADDRESS_REFUSED
             )
 
     def _edit_lines(self, order: OrderSnapshot, changes: list[LineChange], request: EditRequest) -> Decimal:
@@ -358,7 +373,7 @@ class ShopifyAdapter(PlatformAdapter):
         if _user_errors(begin) or not begin.get("calculatedOrder"):
             raise PermanentPlatformError(
                 "; ".join(e["message"] for e in _user_errors(begin)) or "Shopify will not edit this order.",
-                code="order_not_editable",
+                code=PlatformErrorCode.ORDER_NOT_EDITABLE,
             )
         calculated = begin["calculatedOrder"]
         # A calculated line item carries the number of the order line it stands for.
@@ -378,7 +393,9 @@ class ShopifyAdapter(PlatformAdapter):
             quantity = change.quantity if isinstance(change, SetQuantity) else 0
             calculated_id = calculated_lines.get(_numeric_id(change.line_platform_id))
             if calculated_id is None:
-                raise PermanentPlatformError("This item is not on the order.", code="line_not_found")
+                raise PermanentPlatformError(
+                    "This item is not on the order.", code=PlatformErrorCode.LINE_NOT_FOUND
+                )
             self._step(
                 documents.ORDER_EDIT_SET_QUANTITY,
                 "orderEditSetQuantity",
@@ -402,7 +419,7 @@ class ShopifyAdapter(PlatformAdapter):
         payload = self.client.execute(document, variables)[field] or {}
         if _user_errors(payload):
             raise PermanentPlatformError(
-                "; ".join(e["message"] for e in _user_errors(payload)), code="edit_refused"
+                "; ".join(e["message"] for e in _user_errors(payload)), code=PlatformErrorCode.EDIT_REFUSED
             )
         return payload
 
@@ -430,15 +447,19 @@ def _check_editable(changes: list[EditChange], order: OrderSnapshot) -> None:
         if isinstance(change, ChangeAddress):
             if any(line.fulfilled_quantity for line in order.lines):
                 raise PermanentPlatformError(
-                    "Items have already shipped to the old address.", code="order_fulfilled"
+                    "Items have already shipped to the old address.", code=PlatformErrorCode.ORDER_FULFILLED
                 )
             continue
         line = lines.get(change.line_platform_id)
         if line is None:
-            raise PermanentPlatformError("This item is not on the order.", code="line_not_found")
+            raise PermanentPlatformError(
+                "This item is not on the order.", code=PlatformErrorCode.LINE_NOT_FOUND
+            )
         keep = change.quantity if isinstance(change, SetQuantity) else 0
         if line.fulfilled_quantity > keep:
-            raise PermanentPlatformError("This item has already shipped.", code="line_fulfilled")
+            raise PermanentPlatformError(
+                "This item has already shipped.", code=PlatformErrorCode.LINE_FULFILLED
+            )
     remaining = {line.platform_id for line in order.lines} - {
         c.line_platform_id
         for c in changes
@@ -446,5 +467,6 @@ def _check_editable(changes: list[EditChange], order: OrderSnapshot) -> None:
     }
     if not remaining and not any(isinstance(c, SwapVariant) for c in changes):
         raise PermanentPlatformError(
-            "This would remove every item; cancel the order instead.", code="order_would_be_empty"
+            "This would remove every item; cancel the order instead.",
+            code=PlatformErrorCode.ORDER_WOULD_BE_EMPTY,
         )

@@ -28,6 +28,7 @@ from cancellations.platforms.base import (
     PlatformError,
     TransientPlatformError,
 )
+from cancellations.platforms.errors import PlatformErrorCode
 
 logger = logging.getLogger(__name__)
 
@@ -67,12 +68,15 @@ def bucket_report(shop: str) -> BucketReport | None:
     )
 
 
-_STATUS_ERRORS: dict[int, tuple[str, str]] = {
-    401: ("platform_unauthorized", "Shopify refused the store's access token; connect the store again."),
-    402: ("shop_frozen", "The shop's Shopify account is frozen (unpaid)."),
-    403: ("platform_forbidden", "The Amend app lacks a Shopify permission this needs."),
-    404: ("shop_not_found", "Shopify does not know this shop."),
-    423: ("shop_locked", "Shopify has locked this shop."),
+_STATUS_ERRORS: dict[int, tuple[PlatformErrorCode, str]] = {
+    401: (
+        PlatformErrorCode.PLATFORM_UNAUTHORIZED,
+        "Shopify refused the store's access token; connect the store again.",
+    ),
+    402: (PlatformErrorCode.SHOP_FROZEN, "The shop's Shopify account is frozen (unpaid)."),
+    403: (PlatformErrorCode.PLATFORM_FORBIDDEN, "The Amend app lacks a Shopify permission this needs."),
+    404: (PlatformErrorCode.SHOP_NOT_FOUND, "Shopify does not know this shop."),
+    423: (PlatformErrorCode.SHOP_LOCKED, "Shopify has locked this shop."),
 }
 
 
@@ -122,21 +126,27 @@ class ShopifyClient:
                     timeout=settings.SHOPIFY_HTTP_TIMEOUT,
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
-                failure = TransientPlatformError("Shopify could not be reached.", code="platform_unreachable")
+                failure = TransientPlatformError(
+                    "Shopify could not be reached.", code=PlatformErrorCode.PLATFORM_UNREACHABLE
+                )
                 retryable = True
             except httpx.TransportError:
-                failure = TransientPlatformError("Shopify did not answer in time.", code="platform_timeout")
+                failure = TransientPlatformError(
+                    "Shopify did not answer in time.", code=PlatformErrorCode.PLATFORM_TIMEOUT
+                )
             else:
                 status = response.status_code
                 if status == 429:
                     delay = _retry_after(response)
                     failure = TransientPlatformError(
-                        "Shopify asked us to slow down.", code="platform_throttled", retry_after=delay
+                        "Shopify asked us to slow down.",
+                        code=PlatformErrorCode.PLATFORM_THROTTLED,
+                        retry_after=delay,
                     )
                     retryable = True
                 elif status >= 500:
                     failure = TransientPlatformError(
-                        f"Shopify had a problem ({status}).", code="platform_unavailable"
+                        f"Shopify had a problem ({status}).", code=PlatformErrorCode.PLATFORM_UNAVAILABLE
                     )
                     retryable = retryable or status in (502, 503)
                 elif status in _STATUS_ERRORS:
@@ -144,14 +154,17 @@ class ShopifyClient:
                     raise PermanentPlatformError(message, code=code)
                 elif status >= 400:
                     raise PermanentPlatformError(
-                        f"Shopify refused the call ({status}).", code="platform_refused"
+                        f"Shopify refused the call ({status}).", code=PlatformErrorCode.PLATFORM_REFUSED
                     )
                 else:
                     outcome = self._read(response, document, cost)
                     if not isinstance(outcome, PlatformError):
                         return outcome
                     failure = outcome
-                    if isinstance(failure, TransientPlatformError) and failure.code == "platform_throttled":
+                    if (
+                        isinstance(failure, TransientPlatformError)
+                        and failure.code == PlatformErrorCode.PLATFORM_THROTTLED
+                    ):
                         retryable, delay = True, failure.retry_after
             if not retryable or attempt == self.max_attempts:
                 raise failure
@@ -171,7 +184,9 @@ class ShopifyClient:
         try:
             body = response.json()
         except ValueError:
-            return TransientPlatformError("Shopify sent an unreadable answer.", code="platform_bad_response")
+            return TransientPlatformError(
+                "Shopify sent an unreadable answer.", code=PlatformErrorCode.PLATFORM_BAD_RESPONSE
+            )
         extensions = body.get("extensions") or {}
         self._note_cost(document, extensions.get("cost") or {})
         errors = body.get("errors") or []
@@ -181,18 +196,21 @@ class ShopifyClient:
         if "THROTTLED" in codes:
             return TransientPlatformError(
                 "Shopify's rate limit for this shop is used up.",
-                code="platform_throttled",
+                code=PlatformErrorCode.PLATFORM_THROTTLED,
                 retry_after=self._seconds_until(cost),
             )
         if "INTERNAL_SERVER_ERROR" in codes:
-            return TransientPlatformError("Shopify had an internal error.", code="platform_unavailable")
+            return TransientPlatformError(
+                "Shopify had an internal error.", code=PlatformErrorCode.PLATFORM_UNAVAILABLE
+            )
         if "ACCESS_DENIED" in codes:
             raise PermanentPlatformError(
-                "The Amend app lacks a Shopify permission this needs.", code="platform_forbidden"
+                "The Amend app lacks a Shopify permission this needs.",
+                code=PlatformErrorCode.PLATFORM_FORBIDDEN,
             )
         messages = "; ".join(str(error.get("message", "")) for error in errors)[:500]
         raise PermanentPlatformError(
-            f"Shopify rejected the request: {messages}", code="platform_query_rejected"
+            f"Shopify rejected the request: {messages}", code=PlatformErrorCode.PLATFORM_QUERY_REJECTED
         )
 
     # --- the cost-based rate limit ---
@@ -230,7 +248,9 @@ class ShopifyClient:
             return
         if wait > self.max_wait:
             raise TransientPlatformError(
-                "Shopify's rate limit for this shop is used up.", code="platform_throttled", retry_after=wait
+                "Shopify's rate limit for this shop is used up.",
+                code=PlatformErrorCode.PLATFORM_THROTTLED,
+                retry_after=wait,
             )
         logger.info("shopify %s: waiting %.2fs for %g rate-limit points", self.shop, wait, cost)
         self.sleep(wait)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from cancellations.models import PlatformConnection
 from cancellations.platforms.base import PermanentPlatformError
+from cancellations.platforms.errors import PlatformErrorCode
 from cancellations.platforms.shopify import documents
 from cancellations.platforms.shopify.client import ShopifyClient
 from tenants.models import Platform, Store
@@ -52,7 +53,9 @@ def register_shopify_webhooks(*, store: Store) -> list[str]:
     """Subscribe the shop to the topics Amend processes; a subscription that already exists is fine."""
     connection = PlatformConnection.objects.for_store(store).filter(platform=Platform.SHOPIFY).first()
     if connection is None or not connection.is_active:
-        raise PermanentPlatformError("The store is not connected to Shopify.", code="platform_not_connected")
+        raise PermanentPlatformError(
+            "The store is not connected to Shopify.", code=PlatformErrorCode.PLATFORM_NOT_CONNECTED
+        )
     client = ShopifyClient(shop=connection.shop_domain, access_token=connection.access_token)
     uri = f"{settings.SITE_URL}/webhooks/shopify/"
     registered = []
@@ -61,7 +64,8 @@ def register_shopify_webhooks(*, store: Store) -> list[str]:
         errors = (payload.get("webhookSubscriptionCreate") or {}).get("userErrors") or []
         if errors and not all("taken" in str(error.get("message", "")).lower() for error in errors):
             raise PermanentPlatformError(
-                f"Shopify refused the {topic} webhook: {errors[0].get('message')}", code="webhook_refused"
+                f"Shopify refused the {topic} webhook: {errors[0].get('message')}",
+                code=PlatformErrorCode.WEBHOOK_REFUSED,
             )
         registered.append(topic)
     PlatformConnection.objects.for_store(store).filter(pk=connection.pk).update(

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from cancellations.models import OAuthState, PlatformConnection
 from cancellations.platforms.base import PermanentPlatformError, TransientPlatformError
+from cancellations.platforms.errors import PlatformErrorCode
 from cancellations.platforms.shopify.client import http_client, shop_origin
 from cancellations.platforms.shopify.connections import connect_shopify
 from cancellations.platforms.shopify.signing import app_secrets, is_shop_domain, verify_query
@@ -35,7 +36,7 @@ SESSION_KEY = "shopify_oauth_state"
 class InstallRefused(PermanentPlatformError):
     """An install or callback request that must not go ahead."""
 
-    code = "install_refused"
+    code = PlatformErrorCode.INSTALL_REFUSED
 
 
 def is_configured() -> bool:
@@ -58,16 +59,21 @@ def redirect_uri() -> str:
 def check_install_request(params: Mapping[str, str]) -> Store:
     """The store a request to install names, if the shop is valid, known and (when signed) signed rightly."""
     if not is_configured():
-        raise InstallRefused("Shopify is not configured on this Amend.", code="shopify_not_configured")
+        raise InstallRefused(
+            "Shopify is not configured on this Amend.", code=PlatformErrorCode.SHOPIFY_NOT_CONFIGURED
+        )
     shop = params.get("shop", "").strip().lower()
     if not is_shop_domain(shop):
-        raise InstallRefused("That is not a Shopify shop address (name.myshopify.com).", code="invalid_shop")
+        raise InstallRefused(
+            "That is not a Shopify shop address (name.myshopify.com).", code=PlatformErrorCode.INVALID_SHOP
+        )
     if "hmac" in params and not verify_query(params):
-        raise InstallRefused("The request was not signed by Shopify.", code="invalid_hmac")
+        raise InstallRefused("The request was not signed by Shopify.", code=PlatformErrorCode.INVALID_HMAC)
     store = store_for_shop(shop)
     if store is None:
         raise InstallRefused(
-            "No Amend store is set up for this shop; create the store in Amend first.", code="unknown_shop"
+            "No Amend store is set up for this shop; create the store in Amend first.",
+            code=PlatformErrorCode.UNKNOWN_SHOP,
         )
     return store
 
@@ -91,19 +97,23 @@ def begin_install(*, store: Store, session: SessionBase) -> str:
 def complete_install(*, params: Mapping[str, str], session: SessionBase) -> PlatformConnection:
     """Check the callback, exchange its code for an access token and connect the store."""
     if not is_configured():
-        raise InstallRefused("Shopify is not configured on this Amend.", code="shopify_not_configured")
+        raise InstallRefused(
+            "Shopify is not configured on this Amend.", code=PlatformErrorCode.SHOPIFY_NOT_CONFIGURED
+        )
     shop = params.get("shop", "").strip().lower()
     if not is_shop_domain(shop):
-        raise InstallRefused("That is not a Shopify shop address.", code="invalid_shop")
+        raise InstallRefused("That is not a Shopify shop address.", code=PlatformErrorCode.INVALID_SHOP)
     if not verify_query(params):
-        raise InstallRefused("The request was not signed by Shopify.", code="invalid_hmac")
+        raise InstallRefused("The request was not signed by Shopify.", code=PlatformErrorCode.INVALID_HMAC)
     store = store_for_shop(shop)
     if store is None:
-        raise InstallRefused("No Amend store is set up for this shop.", code="unknown_shop")
+        raise InstallRefused("No Amend store is set up for this shop.", code=PlatformErrorCode.UNKNOWN_SHOP)
     nonce = params.get("state", "")
     expected = session.pop(SESSION_KEY, "")
     if not nonce or not expected or not hmac.compare_digest(nonce, expected):
-        raise InstallRefused("This install link is not valid; start the install again.", code="invalid_state")
+        raise InstallRefused(
+            "This install link is not valid; start the install again.", code=PlatformErrorCode.INVALID_STATE
+        )
     # One use only, fresh, and issued for this very shop's store.
     consumed = (
         OAuthState.objects.for_store(store)
@@ -111,16 +121,18 @@ def complete_install(*, params: Mapping[str, str], session: SessionBase) -> Plat
         .update(used_at=timezone.now())
     )
     if consumed != 1:
-        raise InstallRefused("This install link is not valid; start the install again.", code="invalid_state")
+        raise InstallRefused(
+            "This install link is not valid; start the install again.", code=PlatformErrorCode.INVALID_STATE
+        )
     code = params.get("code", "")
     if not code:
-        raise InstallRefused("Shopify sent no authorisation code.", code="missing_code")
+        raise InstallRefused("Shopify sent no authorisation code.", code=PlatformErrorCode.MISSING_CODE)
     token, granted = exchange_code(shop=shop, code=code)
     missing = [scope for scope in settings.SHOPIFY_SCOPES if not _granted(scope, granted)]
     if missing:
         raise InstallRefused(
             f"The app was not granted every permission it needs ({', '.join(missing)}).",
-            code="scopes_missing",
+            code=PlatformErrorCode.SCOPES_MISSING,
         )
     return connect_shopify(store=store, shop=shop, access_token=token, scopes=sorted(granted))
 
@@ -145,15 +157,19 @@ def exchange_code(*, shop: str, code: str) -> tuple[str, set[str]]:
         )
     except httpx.TransportError:
         raise TransientPlatformError(
-            "Shopify could not be reached; try again.", code="platform_unreachable"
+            "Shopify could not be reached; try again.", code=PlatformErrorCode.PLATFORM_UNREACHABLE
         ) from None
     if response.status_code >= 500:
-        raise TransientPlatformError("Shopify had a problem; try again.", code="platform_unavailable")
+        raise TransientPlatformError(
+            "Shopify had a problem; try again.", code=PlatformErrorCode.PLATFORM_UNAVAILABLE
+        )
     if response.status_code != 200:
-        raise InstallRefused("Shopify did not accept the authorisation code.", code="code_rejected")
+        raise InstallRefused(
+            "Shopify did not accept the authorisation code.", code=PlatformErrorCode.CODE_REJECTED
+        )
     try:
         data = response.json()
         token = str(data["access_token"])
     except (ValueError, KeyError, TypeError):
-        raise InstallRefused("Shopify sent no access token.", code="code_rejected") from None
+        raise InstallRefused("Shopify sent no access token.", code=PlatformErrorCode.CODE_REJECTED) from None
     return token, {scope.strip() for scope in str(data.get("scope", "")).split(",") if scope.strip()}

@@ -16,6 +16,7 @@ from cancellations.platforms.base import (
     ProductSnapshot,
     VariantSnapshot,
 )
+from cancellations.platforms.errors import PlatformErrorCode
 from tenants.errors import DomainError
 
 ZERO = Decimal("0.00")
@@ -53,7 +54,7 @@ SHIPPED_FULFILLMENTS = {"success", "open", "pending"}
 class UnprocessablePayload(DomainError):
     """A platform payload that lacks what we need or holds values of the wrong kind."""
 
-    code = "payload_unprocessable"
+    code = PlatformErrorCode.PAYLOAD_UNPROCESSABLE
 
 
 def gid(kind: str, value: Any) -> str:

@@ -18,6 +18,7 @@ from cancellations.models import (
     RequestKind,
     RequestStatus,
 )
+from cancellations.requests.errors import RequestErrorCode
 from cancellations.requests.services import MAX_BULK_DECISION
 from tenants.models import Store
 from tenants.roles import Role
@@ -25,7 +26,7 @@ from tenants.roles import Role
 
 class ErrorItemSerializer(serializers.Serializer):
     type = serializers.CharField()
-    code = serializers.CharField()
+    code = serializers.CharField(help_text="A stable code; every code is listed under API error codes above.")
     detail = serializers.CharField()
     attr = serializers.CharField(allow_null=True)
 
@@ -289,7 +290,7 @@ class BulkDecisionSerializer(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["action"] == "reject" and not (attrs.get("message") or "").strip():
             raise serializers.ValidationError(
-                {"message": _("Tell the customers why.")}, code="message_required"
+                {"message": _("Tell the customers why.")}, code=RequestErrorCode.MESSAGE_REQUIRED
             )
         return attrs
 

@@ -31,6 +31,7 @@ from portal.api.serializers.common import (
     page_of,
 )
 from tenants.access import staff_access, stores_for_staff
+from tenants.errors import CommonErrorCode
 from tenants.models import Store
 from tenants.roles import Scope
 from tenants.tokens import TokenAccess, stores_for_token, token_access
@@ -39,7 +40,7 @@ from tenants.tokens import TokenAccess, stores_for_token, token_access
 @csrf_exempt  # it changes nothing: a POST with a token (no CSRF cookie) gets the JSON 404 too
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """A path under /api/v1/ that names nothing, for any method: the one error shape, not an HTML page."""
-    return JsonResponse(error_body("not_found", "not_found", str(_("Not found."))), status=404)
+    return JsonResponse(error_body("not_found", CommonErrorCode.NOT_FOUND, str(_("Not found."))), status=404)
 
 
 class StoreListView(APIView):

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from cancellations.policy.errors import PolicyErrorCode
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise, StrPromise
 
@@ -28,7 +30,7 @@ class CommaListField(forms.CharField):
     def to_python(self, value: Any) -> tuple[str, ...]:  # type: ignore[override]  # items, not the text
         text = super().to_python(value) or ""
         if len(text) > MAX_LIST_TEXT:
-            raise ValidationError(_("Keep the list under 5000 characters."), code="too_long")
+            raise ValidationError(_("Keep the list under 5000 characters."), code=PolicyErrorCode.TOO_LONG)
         return tuple(dict.fromkeys(item.strip() for item in text.split(",") if item.strip()))
 
     def prepare_value(self, value: Any) -> Any:
