@@ -138,6 +138,34 @@ def _confirm_in_batches(run: DrainRun, items: list[BulkCancelItem]) -> int:
     return confirmed
 
 
+def cancelled_after_all(run: DrainRun, item_id: int) -> bool:
+    """Before an item is reported failed: if the platform shows its order cancelled (the cancel went
+    through but its answer was lost, or a worker died), complete it instead; whether it did.
+
+    One cheap status read of the order (Shopify: `cancelledAt`), never the whole order; a platform
+    without a batch status read, or one that cannot answer now, leaves the failure as it is.
+    """
+    if not run.adapter.status_batch_size:
+        return False
+    item = (
+        BulkCancelItem.objects.for_store(run.store)
+        .select_related("order", "request")
+        .filter(pk=item_id, status=I.PENDING, request__isnull=False)
+        .first()
+    )
+    if item is None:
+        return False
+    run.limiter.acquire(run.adapter.status_query_cost(1))
+    try:
+        status = run.adapter.cancel_statuses([item.order.platform_id]).get(item.order.platform_id)
+    except PlatformError:
+        return False
+    if status is None or status.cancelled_at is None:
+        return False
+    _confirmed_on_platform(run, [(item, status)])
+    return True
+
+
 def _overdue_or_later(run: DrainRun, items: list[BulkCancelItem]) -> None:
     """Not cancelled yet: look again later, or, after long enough, ask about the job itself."""
     timeout = timedelta(seconds=setting_seconds("BULK_CANCEL_CONFIRM_TIMEOUT_SECONDS"))

@@ -49,7 +49,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from cancellations.bulk.confirm import confirm_due
+from cancellations.bulk.confirm import cancelled_after_all, confirm_due
 from cancellations.bulk.items import (
     DrainRun,
     Work,
@@ -234,6 +234,7 @@ def _drain(
         executor=replace(Actor.system(), label=f"Amend bulk cancellation #{job.pk}"),
         policy=policy,
         policy_version=version,
+        cancelled_after_all=cancelled_after_all,
     )
     slice_ends = clock() + setting_seconds("BULK_CANCEL_SLICE_SECONDS")
     threads = _Threads(int(settings.BULK_CANCEL_CONCURRENCY))

@@ -11,7 +11,7 @@ outcome is written back under the request's row lock, acting only from the statu
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -91,6 +91,12 @@ class DrainRun:
     executor: Actor
     policy: Any
     policy_version: int
+    # Asked before an item is reported failed: whether the platform shows its order cancelled after all
+    # (an answer lost, a worker killed), in which case it has completed the item instead.
+    cancelled_after_all: Callable[[DrainRun, int], bool] | None = None
+
+    def platform_cancelled(self, item_id: int) -> bool:
+        return self.cancelled_after_all is not None and self.cancelled_after_all(self, item_id)
 
 
 def pending_items(run: DrainRun) -> QuerySet[BulkCancelItem]:
@@ -340,6 +346,11 @@ def settle_from_request(run: DrainRun, item_id: int, request: OrderRequest) -> N
 
 
 def after_transient(run: DrainRun, item_id: int, request_id: int, error: TransientPlatformError) -> None:
+    last_try = access_request(store=run.store, request_id=request_id).attempts >= int(
+        settings.REQUEST_MAX_ATTEMPTS
+    )
+    if last_try and run.platform_cancelled(item_id):
+        return
     now = timezone.now()
     with transaction.atomic():
         request = access_request(store=run.store, request_id=request_id, lock=True)
@@ -372,6 +383,8 @@ def after_transient(run: DrainRun, item_id: int, request_id: int, error: Transie
 
 
 def after_permanent(run: DrainRun, item_id: int, request_id: int, error: PlatformError) -> None:
+    if run.platform_cancelled(item_id):
+        return
     with transaction.atomic():
         request = access_request(store=run.store, request_id=request_id, lock=True)
         if request.status == S.EXECUTING:

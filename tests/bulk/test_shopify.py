@@ -124,3 +124,41 @@ def test_a_stale_orders_updated_after_a_bulk_cancel_leaves_the_order_cancelled(f
 
     order.refresh_from_db()
     assert order.cancelled_at is not None and order.cancel_reason == "inventory"
+
+
+def test_an_order_shopify_cancelled_is_never_reported_failed(fake_shopify, shopify_store, settings):
+    # The cancel goes through but its answer is lost, and it was the last attempt allowed: before
+    # reporting the order failed, Amend asks Shopify (one cheap status read) and finds it cancelled.
+    settings.REQUEST_MAX_ATTEMPTS = 1
+    [order] = _mirrored(fake_shopify, shopify_store, 1)
+    job = start(shopify_store, staff(shopify_store))
+    shop = fake_shopify.shops[shopify_store.platform_domain]
+    fake_shopify.lose_next_answer(shopify_store.platform_domain)
+
+    drain_to_end(shopify_store, job)
+
+    item = BulkCancelItem.objects.for_store(shopify_store).get(job=job)
+    assert (item.status, job.done_count, job.failed_count) == ("done", 1, 0)
+    request = OrderRequest.objects.for_store(shopify_store).get(order=order)
+    assert request.status == "completed"
+    assert Counter(shop.calls)["AmendOrderCancel"] == 1  # asked about, never cancelled twice
+    order.refresh_from_db()
+    assert order.cancelled_at is not None
+    effect = PlatformEffect.objects.for_store(shopify_store).get(
+        idempotency_key=platform_key(job.pk, order.pk)
+    )
+    assert effect.status == "completed"
+
+
+def test_an_order_shopify_did_not_cancel_is_still_reported_failed(fake_shopify, shopify_store, settings):
+    settings.REQUEST_MAX_ATTEMPTS = 1
+    [order] = _mirrored(fake_shopify, shopify_store, 1)
+    job = start(shopify_store, staff(shopify_store))
+    fake_shopify.fail_next(shopify_store.platform_domain, *([503] * 5))
+
+    drain_to_end(shopify_store, job)
+
+    item = BulkCancelItem.objects.for_store(shopify_store).get(job=job)
+    assert item.status == "failed"
+    order.refresh_from_db()
+    assert order.cancelled_at is None
