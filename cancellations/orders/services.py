@@ -18,7 +18,7 @@ from django.utils import timezone
 from cancellations.core.queueing import send_task
 from cancellations.models import LineItem, Order, Product, Variant
 from cancellations.platforms import get_adapter
-from cancellations.platforms.base import LineSnapshot, OrderSnapshot, ProductSnapshot
+from cancellations.platforms.base import CancelStatus, LineSnapshot, OrderSnapshot, ProductSnapshot
 from tenants.models import Store
 
 logger = logging.getLogger(__name__)
@@ -292,3 +292,29 @@ def start_backfill(*, store_id: int, days: int = BACKFILL_DAYS) -> None:
     """Queue the backfill of a store's recent orders (one task a page, each queuing the next)."""
     since = timezone.now() - timedelta(days=days)
     send_task("orders.backfill", (store_id, since.isoformat(), None))
+
+
+def record_cancelled(*, store: Store, order_id: int, status: CancelStatus) -> None:
+    """The platform shows the order cancelled (a cheap status read): put that in the mirror, moving the
+    platform timestamp with it so an older update delivered later cannot re-open the order."""
+    with transaction.atomic():
+        order = Order.objects.for_store(store).select_for_update().filter(pk=order_id).first()
+        if order is None or order.cancelled_at is not None:
+            return
+        order.cancelled_at = status.cancelled_at
+        order.cancel_reason = status.cancel_reason or order.cancel_reason
+        order.financial_status = status.financial_status or order.financial_status
+        moved = status.updated_at or status.cancelled_at
+        if moved and (order.platform_updated_at is None or moved > order.platform_updated_at):
+            order.platform_updated_at = moved
+        order.version += 1
+        order.save(
+            update_fields=[
+                "cancelled_at",
+                "cancel_reason",
+                "financial_status",
+                "platform_updated_at",
+                "version",
+                "updated_at",
+            ]
+        )

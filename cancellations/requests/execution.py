@@ -33,6 +33,7 @@ from cancellations.core.queueing import enqueue, send_task
 from cancellations.models import (
     FulfillmentStatus,
     OrderRequest,
+    PlatformEffect,
     RefundMethod,
     RequestChange,
     RequestKind,
@@ -40,11 +41,12 @@ from cancellations.models import (
 )
 from cancellations.models.requests import ACTIVE_STATUSES, EXECUTABLE_STATUSES
 from cancellations.notifications import services as notifications
-from cancellations.orders.services import upsert_order
+from cancellations.orders.services import record_cancelled, upsert_order
 from cancellations.platforms.base import (
     Address,
     CancelReason,
     CancelRequest,
+    CancelResult,
     ChangeAddress,
     EditChange,
     EditRequest,
@@ -304,6 +306,15 @@ def _gave_up(request: OrderRequest) -> str:
 
 
 def _after_transient(store: Store, request_id: int, error: TransientPlatformError, *, poll: bool) -> str:
+    last_try = access_request(store=store, request_id=request_id).attempts >= int(
+        settings.REQUEST_MAX_ATTEMPTS
+    )
+    if (
+        last_try
+        and error.code != PlatformErrorCode.EFFECT_IN_PROGRESS
+        and _cancelled_after_all(store, request_id)
+    ):
+        return COMPLETED
     now = timezone.now()
     with transaction.atomic():
         request = _executing(store, request_id)
@@ -338,7 +349,34 @@ def _after_transient(store: Store, request_id: int, error: TransientPlatformErro
     return RETRYING
 
 
+def _cancelled_after_all(store: Store, request_id: int) -> bool:
+    """Before a cancel is reported failed: one cheap status read (Shopify: `cancelledAt`, not the whole
+    order) asks whether the platform cancelled the order after all (a lost answer, a killed worker).
+    If it did, the mirror, the ledger and the request say so and the request completes."""
+    request = access_request(store=store, request_id=request_id)
+    if request.kind != RequestKind.CANCEL or request.status != S.EXECUTING:
+        return False
+    adapter = _adapter(store)
+    if not adapter.status_batch_size:
+        return False
+    order = request.order
+    try:
+        status = adapter.cancel_statuses([order.platform_id]).get(order.platform_id)
+    except PlatformError:
+        return False
+    if status is None or status.cancelled_at is None:
+        return False
+    record_cancelled(store=store, order_id=order.pk, status=status)
+    result = CancelResult(status=EffectStatus.COMPLETED, job_id=request.platform_job_id)
+    PlatformEffect.objects.for_store(store).filter(idempotency_key=request.platform_key).exclude(
+        status=PlatformEffect.Status.COMPLETED
+    ).update(status=PlatformEffect.Status.COMPLETED, result=to_json(result), completed_at=timezone.now())
+    return _after_success(store, request_id, EffectStatus.COMPLETED, "", to_json(result)) == COMPLETED
+
+
 def _after_permanent(store: Store, request_id: int, error: PlatformError) -> str:
+    if _cancelled_after_all(store, request_id):
+        return COMPLETED
     with transaction.atomic():
         request = _executing(store, request_id)
         if request is None:

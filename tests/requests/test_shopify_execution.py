@@ -92,3 +92,39 @@ def test_an_answer_lost_on_the_way_back_does_not_cancel_twice(fake_shopify, shop
     request.refresh_from_db()
     assert request.status == "completed" and request.result["replayed"] is True
     assert fake_shopify.shops[shopify_store.platform_domain].calls.count("AmendOrderCancel") == 1
+
+
+def test_a_cancel_shopify_carried_out_is_not_reported_failed_when_its_answer_is_lost(
+    fake_shopify, shopify_store, settings
+):
+    settings.REQUEST_MAX_ATTEMPTS = 1
+    order = _mirrored_order(fake_shopify, shopify_store)
+    request = _cancel(shopify_store, order)
+    shop = fake_shopify.shops[shopify_store.platform_domain]
+    shop.calls.clear()
+    fake_shopify.lose_next_answer(shopify_store.platform_domain)
+
+    # The last attempt allowed lost its answer: one status read finds the order cancelled.
+    assert execute_request(store=shopify_store, request_id=request.pk) == COMPLETED
+
+    request.refresh_from_db()
+    order.refresh_from_db()
+    assert request.status == "completed" and order.is_cancelled
+    assert shop.calls.count("AmendOrderCancel") == 1
+    assert shop.calls.count("AmendFetchOrder") == 0  # not the whole order: the cheap status read
+    assert shop.calls.count("AmendBulkCancelStatus") == 1
+
+
+def test_a_cancel_shopify_refused_is_still_reported_failed(fake_shopify, shopify_store, settings):
+    settings.REQUEST_MAX_ATTEMPTS = 1
+    order = _mirrored_order(fake_shopify, shopify_store)
+    request = _cancel(shopify_store, order)
+    fake_shopify.order(shopify_store.platform_domain, order.platform_id)["displayFulfillmentStatus"] = (
+        "FULFILLED"
+    )
+
+    execute_request(store=shopify_store, request_id=request.pk)
+
+    request.refresh_from_db()
+    order.refresh_from_db()
+    assert request.status == "failed" and not order.is_cancelled
