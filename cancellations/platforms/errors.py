@@ -40,6 +40,12 @@ class PlatformErrorCode(ErrorCode):
     )
     PLATFORM_FORBIDDEN = "platform_forbidden", "The Amend app lacks a Shopify permission this needs.", None
     PLATFORM_QUERY_REJECTED = "platform_query_rejected", "Shopify rejected the request as written.", None
+    PLATFORM_QUERY_TOO_COSTLY = (
+        "platform_query_too_costly",
+        "The query costs more points than Shopify allows one query, or than the shop's whole bucket; "
+        "it can never run as written.",
+        None,
+    )
     PLATFORM_NOT_CONNECTED = "platform_not_connected", "The store is not connected to Shopify.", None
     SHOP_FROZEN = "shop_frozen", "The shop's Shopify account is frozen (unpaid).", None
     SHOP_NOT_FOUND = "shop_not_found", "Shopify does not know the shop.", None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from decimal import Decimal
 
 import pytest
@@ -367,3 +368,42 @@ def test_the_access_token_never_reaches_a_log_line(fake_shopify, shopify_store, 
     )
     assert token not in connection.access_token_encrypted
     assert connection.access_token == token
+
+
+def test_a_query_costing_more_than_the_whole_bucket_fails_at_once_and_is_not_resent(
+    fake_shopify, shopify_store
+):
+    order = fake_shopify.add_order(shopify_store.platform_domain)
+    # A bucket of 5 points can never hold a mutation's 10.
+    fake_shopify.set_bucket(shopify_store.platform_domain, maximum=5, available=5, restore_rate=1)
+    adapter, waits = _adapter(shopify_store, fake_shopify)
+
+    with pytest.raises(PermanentPlatformError) as refused:
+        adapter.client.execute(
+            "mutation AmendTagsAdd($id: ID!, $tags: [String!]!) { tagsAdd(id: $id, tags: $tags) "
+            "{ node { id } userErrors { field message } } }",
+            {"id": order["id"], "tags": ["x"]},
+        )
+
+    assert refused.value.code == "platform_query_too_costly"
+    assert "10" in refused.value.message and "5" in refused.value.message
+    assert waits == []  # not waited for, not sent again
+
+
+def test_a_throttled_call_is_never_resent_at_once(fake_shopify, shopify_store, monkeypatch):
+    order = fake_shopify.add_order(shopify_store.platform_domain)
+    fake_shopify.set_bucket(shopify_store.platform_domain, maximum=100, available=0, restore_rate=100)
+    adapter, _ = _adapter(shopify_store, fake_shopify)
+    # A report that already shows the bucket full again (it is a little behind): no wait would be owed.
+    monkeypatch.setattr(adapter.client, "_seconds_until", lambda cost: 0.0)
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    adapter.client.sleep = sleep
+
+    adapter.fetch_order(order["id"], idempotency_key="t")
+
+    assert waits and all(wait >= 0.05 for wait in waits)

@@ -51,6 +51,10 @@ def shop_origin(shop: str) -> str:
     return settings.SHOPIFY_API_ORIGIN.replace("{shop}", shop)
 
 
+# The least a throttled call waits before it is sent again, whatever the (slightly old) report says.
+MIN_THROTTLE_WAIT = 0.05
+
+
 def bucket_key(shop: str) -> str:
     return f"shopify:bucket:{shop}"
 
@@ -193,11 +197,24 @@ class ShopifyClient:
         if not errors:
             return body.get("data") or {}
         codes = {(error.get("extensions") or {}).get("code") for error in errors}
+        requested = (extensions.get("cost") or {}).get("requestedQueryCost")
+        maximum = ((extensions.get("cost") or {}).get("throttleStatus") or {}).get("maximumAvailable")
+        if "MAX_COST_EXCEEDED" in codes or (
+            "THROTTLED" in codes and requested is not None and maximum and float(requested) > float(maximum)
+        ):
+            # Waiting cannot help: no bucket ever holds this many points (a single query may cost at
+            # most 1,000). https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits
+            raise PermanentPlatformError(
+                f"Shopify will never run this query: it costs {requested or 'more than 1000'} points, "
+                f"more than {maximum or 1000} allowed.",
+                code=PlatformErrorCode.PLATFORM_QUERY_TOO_COSTLY,
+            )
         if "THROTTLED" in codes:
+            # The last report may already look full again (it is a little behind): never retry at once.
             return TransientPlatformError(
                 "Shopify's rate limit for this shop is used up.",
                 code=PlatformErrorCode.PLATFORM_THROTTLED,
-                retry_after=self._seconds_until(cost),
+                retry_after=max(self._seconds_until(cost), MIN_THROTTLE_WAIT),
             )
         if "INTERNAL_SERVER_ERROR" in codes:
             return TransientPlatformError(
