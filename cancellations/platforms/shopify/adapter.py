@@ -53,6 +53,7 @@ from cancellations.platforms.shopify.payloads import (
     address_to_graphql,
     order_from_graphql,
 )
+from cancellations.platforms.shopify.tokens import ConnectionTokens
 from tenants.models import Platform, Store
 
 
@@ -89,7 +90,7 @@ class ShopifyAdapter(PlatformAdapter):
                 raise PermanentPlatformError(
                     "The store is not connected to Shopify; connect it first.", code="platform_not_connected"
                 )
-            self._client = ShopifyClient(shop=connection.shop_domain, access_token=connection.access_token)
+            self._client = ShopifyClient(shop=connection.shop_domain, tokens=ConnectionTokens(connection))
         return self._client
 
     # --- what bulk work needs ---
