@@ -24,11 +24,20 @@ class PlatformConnection(TenantModel):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Connected")
         UNINSTALLED = "uninstalled", _("Uninstalled")
+        # Shopify refused to renew the token (refresh token expired or revoked): the merchant must
+        # connect the store again; `status_message` says so.
+        RECONNECT = "reconnect", _("Needs reconnecting")
 
     platform = models.CharField(max_length=20, choices=Platform.choices, default=Platform.SHOPIFY)
     shop_domain = models.CharField(max_length=255)
     # Never read this column directly: use `access_token` (decrypts) and `set_access_token` (encrypts).
     access_token_encrypted = models.TextField(blank=True)
+    # Expiring offline tokens: the refresh token is as secret as the access token and stored the same
+    # way (`refresh_token`, `set_refresh_token`). No expiry means a legacy non-expiring token.
+    refresh_token_encrypted = models.TextField(blank=True)
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
+    status_message = models.TextField(blank=True)
     scopes = ArrayField(models.CharField(max_length=100), default=list, blank=True)
     api_version = models.CharField(max_length=20)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
@@ -57,6 +66,13 @@ class PlatformConnection(TenantModel):
 
     def set_access_token(self, token: str) -> None:
         self.access_token_encrypted = encrypt_secret(token) if token else ""
+
+    @property
+    def refresh_token(self) -> str:
+        return decrypt_secret(self.refresh_token_encrypted) if self.refresh_token_encrypted else ""
+
+    def set_refresh_token(self, token: str) -> None:
+        self.refresh_token_encrypted = encrypt_secret(token) if token else ""
 
 
 class OAuthState(TenantModel):

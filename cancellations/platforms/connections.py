@@ -23,13 +23,25 @@ def disconnect_platform(*, store: Store) -> bool:
         connection.status = PlatformConnection.Status.UNINSTALLED
         connection.uninstalled_at = timezone.now()
         connection.set_access_token("")
-        connection.save(update_fields=["status", "uninstalled_at", "access_token_encrypted", "updated_at"])
+        connection.set_refresh_token("")
+        connection.access_token_expires_at = connection.refresh_token_expires_at = None
+        connection.save(
+            update_fields=[
+                "status",
+                "uninstalled_at",
+                "access_token_encrypted",
+                "refresh_token_encrypted",
+                "access_token_expires_at",
+                "refresh_token_expires_at",
+                "updated_at",
+            ]
+        )
     logger.info("store %s: platform connection closed (app uninstalled)", store.pk)
     return True
 
 
 def reencrypt_platform_tokens() -> int:
-    """Re-encrypt every stored access token with the first FIELD_ENCRYPTION_KEYS key (after a rotation)."""
+    """Re-encrypt every stored access and refresh token with the first FIELD_ENCRYPTION_KEYS key."""
     count = 0
     # A system sweep over every store's connection; each is re-read under a lock and its own store.
     targets = (
@@ -45,6 +57,8 @@ def reencrypt_platform_tokens() -> int:
             if connection is None or not connection.access_token_encrypted:
                 continue
             connection.access_token_encrypted = reencrypt_secret(connection.access_token_encrypted)
-            connection.save(update_fields=["access_token_encrypted", "updated_at"])
+            if connection.refresh_token_encrypted:
+                connection.refresh_token_encrypted = reencrypt_secret(connection.refresh_token_encrypted)
+            connection.save(update_fields=["access_token_encrypted", "refresh_token_encrypted", "updated_at"])
         count += 1
     return count

@@ -40,6 +40,16 @@ class PlatformErrorCode(ErrorCode):
     )
     PLATFORM_FORBIDDEN = "platform_forbidden", "The Amend app lacks a Shopify permission this needs.", None
     PLATFORM_QUERY_REJECTED = "platform_query_rejected", "Shopify rejected the request as written.", None
+    PLATFORM_RECONNECT_NEEDED = (
+        "platform_reconnect_needed",
+        "Shopify refused to renew the store's access token; the store must be connected again.",
+        None,
+    )
+    TOKEN_EXCHANGE_REFUSED = (
+        "token_exchange_refused",
+        "Shopify would not exchange the store's non-expiring token for an expiring one.",
+        None,
+    )
     PLATFORM_QUERY_TOO_COSTLY = (
         "platform_query_too_costly",
         "The query costs more points than Shopify allows one query, or than the shop's whole bucket; "

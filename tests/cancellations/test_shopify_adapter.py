@@ -329,7 +329,7 @@ def test_a_mutation_is_not_retried_after_an_error_that_may_have_carried_it_out(f
 
 def test_a_revoked_token_is_a_permanent_error_and_an_unconnected_store_says_so(fake_shopify, shopify_store):
     order = fake_shopify.add_order(shopify_store.platform_domain)
-    _shop(fake_shopify, shopify_store).token = "shpat_rotated"
+    _shop(fake_shopify, shopify_store).access_tokens.clear()  # revoked on Shopify's side
     with pytest.raises(PermanentPlatformError) as unauthorized:
         get_adapter(shopify_store).fetch_order(order["id"], idempotency_key="x")
     assert unauthorized.value.code == "platform_unauthorized"

@@ -9,6 +9,7 @@ from django.core.cache import cache
 
 from cancellations.platforms.shopify.client import bucket_key
 from cancellations.platforms.shopify.connections import connect_shopify
+from cancellations.platforms.shopify.tokens import read_grant
 from tenants.models import Store
 from tests.factories import make_store
 from tests.fakeshopify.server import FakeShopify
@@ -34,15 +35,22 @@ def fake_shopify(settings, fake_shopify_server):
     settings.SHOPIFY_API_ORIGIN = fake_shopify_server.origin
     settings.SITE_URL = "https://amend.example.com"
     fake_shopify_server.job_ticks = 1
+    fake_shopify_server.clock_offset = 0.0
+    fake_shopify_server.enforce_expiring_tokens = False
     return fake_shopify_server
 
 
-def make_shopify_store(fake: FakeShopify, *, connected: bool = True, **fields) -> Store:
+def make_shopify_store(
+    fake: FakeShopify, *, connected: bool = True, expiring: bool = False, **fields
+) -> Store:
+    """A store on the fake Shopify; connected with a legacy token, or `expiring` with a refresh token."""
     domain = f"shop-{uuid.uuid4().hex[:10]}.myshopify.com"
     store = make_store(platform="shopify", platform_domain=domain, **fields)
     shop = fake.add_shop(domain)
     cache.delete(bucket_key(domain))
-    if connected:
+    if connected and expiring:
+        connect_shopify(store=store, shop=domain, grant=read_grant(fake.issue_expiring(domain)))
+    elif connected:
         connect_shopify(store=store, shop=domain, access_token=shop.token, scopes=SCOPES)
     return store
 

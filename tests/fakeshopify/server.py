@@ -36,10 +36,32 @@ def money(amount: Decimal | str) -> dict[str, Any]:
     }
 
 
+# Shopify's expiring offline tokens: the access token lasts an hour, the refresh token 90 days; each
+# refresh answers a new pair. The refresh token used last stays good until its replacement is used,
+# then it is retired; any other refresh token is refused (400 invalid_grant).
+#   https://shopify.dev/changelog/offline-access-tokens-now-support-expiry-and-refresh
+#   https://shopify.dev/changelog/more-resilient-refreshes-for-expiring-offline-access-tokens
+ACCESS_TOKEN_SECONDS = 3600
+REFRESH_TOKEN_SECONDS = 90 * 24 * 3600
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+OFFLINE_TOKEN_TYPE = "urn:shopify:params:oauth:token-type:offline-access-token"
+# From this day Shopify refuses Admin API calls of public apps with a non-expiring token.
+#   https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/offline-access-tokens
+NON_EXPIRING_CUTOFF = 1798761600.0  # 2027-01-01T00:00:00Z
+
+
 @dataclass
 class Shop:
     domain: str
     token: str
+    # Every access token the shop accepts, with when it expires (None: a legacy non-expiring token).
+    access_tokens: dict[str, float | None] = field(default_factory=dict)
+    refresh_token: str = ""
+    previous_refresh_token: str = ""
+    refresh_token_expires_at: float = 0.0
+    refreshes: int = 0
+    # A legacy token exchanged for an expiring pair, and the pair (a retry answers the same pair).
+    migrated: dict[str, dict[str, Any]] = field(default_factory=dict)
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     edits: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -65,6 +87,11 @@ class FakeShopify:
         self.shops: dict[str, Shop] = {}
         self.codes: dict[str, str] = {}
         self.lock = threading.RLock()
+        # The fake's clock (epoch seconds) for token expiry: tests move it with `advance`.
+        self.clock_offset = 0.0
+        # Refuse non-expiring tokens once the clock is past 2027-01-01 (off by default: most tests
+        # use a legacy token and must not start failing on that date).
+        self.enforce_expiring_tokens = False
         self._server: ThreadingHTTPServer | None = None
         admin_schema()  # load before serving: the first request should not wait for it
 
@@ -98,10 +125,58 @@ class FakeShopify:
     # --- arranging ---
 
     def add_shop(self, domain: str, *, token: str | None = None) -> Shop:
+        """A shop that has the app installed with a legacy non-expiring token (`shop.token`)."""
         with self.lock:
             shop = Shop(domain=domain, token=token or f"shpat_{secrets.token_hex(16)}")
+            shop.access_tokens[shop.token] = None
             self.shops[domain] = shop
             return shop
+
+    # --- tokens and their clock ---
+
+    def now(self) -> float:
+        return time.time() + self.clock_offset
+
+    def advance(self, seconds: float) -> None:
+        with self.lock:
+            self.clock_offset += seconds
+
+    def issue_expiring(self, domain: str) -> dict[str, Any]:
+        """A new expiring pair for the shop, as the token endpoint answers it; it replaces any other."""
+        with self.lock:
+            shop = self.shops[domain]
+            token = f"shpat_{secrets.token_hex(16)}"
+            shop.access_tokens = {t: e for t, e in shop.access_tokens.items() if e is not None}
+            shop.access_tokens[token] = self.now() + ACCESS_TOKEN_SECONDS
+            shop.token = token
+            shop.previous_refresh_token = ""
+            shop.refresh_token = f"shprt_{secrets.token_hex(16)}"
+            shop.refresh_token_expires_at = self.now() + REFRESH_TOKEN_SECONDS
+            return self._pair(shop)
+
+    def expire_access_token(self, domain: str) -> None:
+        """Make the shop's current access token expire now (Amend's clock does not move)."""
+        with self.lock:
+            shop = self.shops[domain]
+            shop.access_tokens[shop.token] = self.now() - 1
+
+    def _pair(self, shop: Shop) -> dict[str, Any]:
+        expires = shop.access_tokens[shop.token]
+        return {
+            "access_token": shop.token,
+            "scope": "write_orders,write_order_edits,read_products,write_draft_orders",
+            "expires_in": int((expires or 0) - self.now()),
+            "refresh_token": shop.refresh_token,
+            "refresh_token_expires_in": int(shop.refresh_token_expires_at - self.now()),
+        }
+
+    def accepts(self, shop: Shop, token: str | None) -> bool:
+        if token is None or token not in shop.access_tokens:
+            return False
+        expires = shop.access_tokens[token]
+        if expires is None:
+            return not (self.enforce_expiring_tokens and self.now() >= NON_EXPIRING_CUTOFF)
+        return self.now() < expires
 
     def issue_code(self, domain: str) -> str:
         """An authorisation code, as Shopify puts on the callback once the merchant approves."""
@@ -469,7 +544,7 @@ class _Handler(BaseHTTPRequestHandler):
         if match.group(2) == "oauth/access_token":
             return self._token(shop, body)
         with fake.lock:
-            if self.headers.get("X-Shopify-Access-Token") != shop.token:
+            if not fake.accepts(shop, self.headers.get("X-Shopify-Access-Token")):
                 return self._send(401, {"errors": "[API] Invalid API key or access token"})
             if shop.failures:
                 return self._send(shop.failures.pop(0), {"errors": "Service unavailable"})
@@ -514,19 +589,67 @@ class _Handler(BaseHTTPRequestHandler):
         }
 
     def _token(self, shop: Shop, body: dict[str, Any]) -> None:
+        """POST /admin/oauth/access_token: the authorisation code, refresh and token-exchange grants.
+
+        https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/offline-access-tokens
+        https://shopify.dev/docs/apps/build/authentication-authorization/migrate-to-expiring-offline-access-tokens
+        """
         fake = self.server_fake
+        if body.get("client_id") != fake.api_key or body.get("client_secret") != fake.api_secret:
+            return self._send(400, {"error": "invalid_client"})
+        expiring = str(body.get("expiring", "")) == "1"
+        grant_type = body.get("grant_type")
         with fake.lock:
+            if grant_type == "refresh_token":
+                return self._refresh(shop, str(body.get("refresh_token", "")))
+            if grant_type == TOKEN_EXCHANGE:
+                return self._exchange(shop, body, expiring=expiring)
             domain = fake.codes.pop(str(body.get("code")), None)
+            if domain != shop.domain:
+                return self._send(400, {"error": "invalid_request"})
+            if expiring:
+                return self._send(200, fake.issue_expiring(shop.domain))
+            # Without `expiring=1`: the legacy non-expiring token.
+            shop.access_tokens.setdefault(shop.token, None)
+            return self._send(
+                200,
+                {
+                    "access_token": shop.token,
+                    "scope": "write_orders,write_order_edits,read_products,write_draft_orders",
+                },
+            )
+
+    def _refresh(self, shop: Shop, refresh_token: str) -> None:
+        fake = self.server_fake
+        usable = refresh_token and refresh_token in (shop.refresh_token, shop.previous_refresh_token)
+        if not usable or fake.now() >= shop.refresh_token_expires_at:
+            return self._send(400, {"error": "invalid_grant", "error_description": "refresh token invalid"})
+        current = shop.refresh_token
+        expires_at = shop.refresh_token_expires_at
+        pair = fake.issue_expiring(shop.domain)
+        shop.refreshes += 1
+        # Using the replacement retires the one before it; a retry of the previous one still works.
+        shop.previous_refresh_token = current if refresh_token == current else refresh_token
+        # A refresh does not extend the refresh token's own 90 days.
+        if refresh_token != current:
+            shop.refresh_token_expires_at = expires_at
+        shop.migrated.clear()
+        pair["refresh_token_expires_in"] = int(shop.refresh_token_expires_at - fake.now())
+        return self._send(200, pair)
+
+    def _exchange(self, shop: Shop, body: dict[str, Any], *, expiring: bool) -> None:
+        fake = self.server_fake
+        subject = str(body.get("subject_token", ""))
         if (
-            body.get("client_id") != fake.api_key
-            or body.get("client_secret") != fake.api_secret
-            or domain != shop.domain
+            not expiring
+            or body.get("subject_token_type") != OFFLINE_TOKEN_TYPE
+            or body.get("requested_token_type") != OFFLINE_TOKEN_TYPE
         ):
             return self._send(400, {"error": "invalid_request"})
-        return self._send(
-            200,
-            {
-                "access_token": shop.token,
-                "scope": "write_orders,write_order_edits,read_products,write_draft_orders",
-            },
-        )
+        if subject in shop.migrated:  # a retry with the original token answers the same pair
+            return self._send(200, shop.migrated[subject])
+        if shop.access_tokens.get(subject, 0.0) is not None:  # only a non-expiring token migrates
+            return self._send(400, {"error": "invalid_subject_token"})
+        pair = fake.issue_expiring(shop.domain)  # the legacy token stops working
+        shop.migrated[subject] = pair
+        return self._send(200, pair)

@@ -74,10 +74,11 @@ def test_the_callback_stores_the_token_encrypted_subscribes_webhooks_and_shows_n
 ):
     caplog.set_level(logging.DEBUG)
     state = _install(client, new_store)
-    token = fake_shopify.shops[new_store.platform_domain].token
 
     with django_capture_on_commit_callbacks(execute=True):
         response = _callback(client, new_store, state, fake=fake_shopify)
+    shop = fake_shopify.shops[new_store.platform_domain]
+    token, refresh_token = shop.token, shop.refresh_token
 
     assert response.status_code == 302
     assert response["Location"] == f"/app/{new_store.slug}/"
@@ -85,12 +86,19 @@ def test_the_callback_stores_the_token_encrypted_subscribes_webhooks_and_shows_n
     assert connection.is_active and connection.shop_domain == new_store.platform_domain
     assert connection.access_token == token
     assert token not in connection.access_token_encrypted
+    # an expiring token (about an hour) with its refresh token, stored encrypted the same way
+    assert refresh_token.startswith("shprt_") and connection.refresh_token == refresh_token
+    assert refresh_token not in connection.refresh_token_encrypted
+    assert connection.access_token_expires_at is not None
+    assert timedelta(minutes=55) < connection.access_token_expires_at - timezone.now() <= timedelta(hours=1)
+    assert connection.refresh_token_expires_at - timezone.now() > timedelta(days=89)
     assert "write_orders" in connection.scopes
     assert connection.api_version == "2026-07"
     subscribed = {topic for topic, _ in fake_shopify.shops[new_store.platform_domain].subscriptions}
     assert subscribed == set(SHOPIFY_WEBHOOK_TOPICS)
     assert token not in response.content.decode() and token not in str(response.headers)
     assert all(token not in record.getMessage() for record in caplog.records)
+    assert all(refresh_token not in record.getMessage() for record in caplog.records)
 
 
 def test_a_callback_with_a_forged_hmac_is_refused_and_stores_nothing(client, fake_shopify, new_store):

@@ -54,6 +54,7 @@ from cancellations.platforms.shopify.payloads import (
     address_to_graphql,
     order_from_graphql,
 )
+from cancellations.platforms.shopify.tokens import ConnectionTokens
 from tenants.models import Platform, Store
 
 
@@ -91,7 +92,7 @@ class ShopifyAdapter(PlatformAdapter):
                     "The store is not connected to Shopify; connect it first.",
                     code=PlatformErrorCode.PLATFORM_NOT_CONNECTED,
                 )
-            self._client = ShopifyClient(shop=connection.shop_domain, access_token=connection.access_token)
+            self._client = ShopifyClient(shop=connection.shop_domain, tokens=ConnectionTokens(connection))
         return self._client
 
     # --- tags ---

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from django.conf import settings
@@ -29,6 +29,9 @@ from cancellations.platforms.base import (
     TransientPlatformError,
 )
 from cancellations.platforms.errors import PlatformErrorCode
+
+if TYPE_CHECKING:
+    from cancellations.platforms.shopify.tokens import TokenProvider
 
 logger = logging.getLogger(__name__)
 
@@ -84,12 +87,26 @@ _STATUS_ERRORS: dict[int, tuple[PlatformErrorCode, str]] = {
 }
 
 
+class StaticToken:
+    """A token as given (a legacy non-expiring token, or a test's): nothing to refresh."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def token(self) -> str:
+        return self._token
+
+    def refreshed(self, *, rejected: str) -> str | None:
+        return None
+
+
 class ShopifyClient:
     def __init__(
         self,
         *,
         shop: str,
-        access_token: str,
+        access_token: str = "",
+        tokens: TokenProvider | None = None,
         api_version: str | None = None,
         max_attempts: int = 5,
         backoff_base: float = 0.5,
@@ -98,7 +115,8 @@ class ShopifyClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.shop = shop
-        self._token = access_token
+        # The client asks its token provider for the token on every call (tokens.py refreshes it).
+        self.tokens: TokenProvider = tokens or StaticToken(access_token)
         self.api_version = api_version or settings.SHOPIFY_API_VERSION
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
@@ -118,15 +136,19 @@ class ShopifyClient:
         is_query = not document.lstrip().startswith("mutation")
         cost = _known_costs.get(hash(document), cost)
         failure: PlatformError
-        for attempt in range(1, self.max_attempts + 1):
+        renewed = False
+        attempt = 0
+        while attempt < self.max_attempts:
+            attempt += 1
             self._wait_for_points(cost)
             delay: float | None = None
             retryable = is_query
+            token = self.tokens.token()
             try:
                 response = http_client().post(
                     self.endpoint,
                     json={"query": document, "variables": variables or {}},
-                    headers={"X-Shopify-Access-Token": self._token, "Accept": "application/json"},
+                    headers={"X-Shopify-Access-Token": token, "Accept": "application/json"},
                     timeout=settings.SHOPIFY_HTTP_TIMEOUT,
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
@@ -153,6 +175,13 @@ class ShopifyClient:
                         f"Shopify had a problem ({status}).", code=PlatformErrorCode.PLATFORM_UNAVAILABLE
                     )
                     retryable = retryable or status in (502, 503)
+                elif status == 401 and not renewed and self.tokens.refreshed(rejected=token):
+                    # Shopify ran nothing on a 401: renew the token once and send again, not
+                    # counting it as an attempt.
+                    # https://shopify.dev/changelog/offline-access-tokens-now-support-expiry-and-refresh
+                    renewed = True
+                    attempt -= 1
+                    continue
                 elif status in _STATUS_ERRORS:
                     code, message = _STATUS_ERRORS[status]
                     raise PermanentPlatformError(message, code=code)

@@ -11,6 +11,7 @@ from cancellations.platforms.base import PermanentPlatformError
 from cancellations.platforms.errors import PlatformErrorCode
 from cancellations.platforms.shopify import documents
 from cancellations.platforms.shopify.client import ShopifyClient
+from cancellations.platforms.shopify.tokens import ConnectionTokens, TokenGrant, store_grant
 from tenants.models import Platform, Store
 
 # The topics Amend subscribes each shop to. The mandatory compliance topics (customers/data_request,
@@ -31,20 +32,30 @@ SHOPIFY_WEBHOOK_TOPICS = (
 )
 
 
-def connect_shopify(*, store: Store, shop: str, access_token: str, scopes: list[str]) -> PlatformConnection:
-    """Store (or renew) the store's Shopify connection with a freshly granted access token."""
+def connect_shopify(
+    *,
+    store: Store,
+    shop: str,
+    grant: TokenGrant | None = None,
+    access_token: str = "",
+    scopes: list[str] | None = None,
+) -> PlatformConnection:
+    """Store (or renew) the store's Shopify connection with a freshly granted token."""
+    if grant is None:
+        grant = TokenGrant(access_token=access_token, scopes=frozenset(scopes or []))
     with transaction.atomic():
         connection = PlatformConnection.objects.for_store(store).select_for_update().first()
         if connection is None:
             connection = PlatformConnection(store=store)
         connection.platform = Platform.SHOPIFY
         connection.shop_domain = shop
-        connection.scopes = sorted(scopes)
+        connection.scopes = sorted(grant.scopes)
         connection.api_version = settings.SHOPIFY_API_VERSION
         connection.status = PlatformConnection.Status.ACTIVE
         connection.installed_at = timezone.now()
         connection.uninstalled_at = None
-        connection.set_access_token(access_token)
+        connection.status_message = ""
+        store_grant(connection, grant)
         connection.save()
     return connection
 
@@ -56,7 +67,7 @@ def register_shopify_webhooks(*, store: Store) -> list[str]:
         raise PermanentPlatformError(
             "The store is not connected to Shopify.", code=PlatformErrorCode.PLATFORM_NOT_CONNECTED
         )
-    client = ShopifyClient(shop=connection.shop_domain, access_token=connection.access_token)
+    client = ShopifyClient(shop=connection.shop_domain, tokens=ConnectionTokens(connection))
     uri = f"{settings.SITE_URL}/webhooks/shopify/"
     registered = []
     for topic in SHOPIFY_WEBHOOK_TOPICS:

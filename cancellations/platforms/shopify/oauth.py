@@ -3,8 +3,8 @@
 Install: the shop must be a myshopify.com domain that belongs to an Amend store; a request from
 Shopify carries its HMAC, which must hold. We issue a one-time `state` nonce, kept hashed per store
 and in the installing browser's session. Callback: HMAC, shop, the state (from this browser, for this
-shop's store, unused, at most ten minutes old), then the code is exchanged for an offline token,
-which is stored encrypted and never shown or logged.
+shop's store, unused, at most ten minutes old), then the code is exchanged for an expiring offline token
+and its refresh token, both stored encrypted and never shown or logged.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from datetime import timedelta
 from urllib.parse import urlencode
 
-import httpx
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.utils import timezone
@@ -24,9 +23,10 @@ from django.utils import timezone
 from cancellations.models import OAuthState, PlatformConnection
 from cancellations.platforms.base import PermanentPlatformError, TransientPlatformError
 from cancellations.platforms.errors import PlatformErrorCode
-from cancellations.platforms.shopify.client import http_client, shop_origin
+from cancellations.platforms.shopify.client import shop_origin
 from cancellations.platforms.shopify.connections import connect_shopify
 from cancellations.platforms.shopify.signing import app_secrets, is_shop_domain, verify_query
+from cancellations.platforms.shopify.tokens import TokenGrant, read_grant, token_request
 from tenants.models import Platform, Store
 
 STATE_MAX_AGE = timedelta(minutes=10)
@@ -127,14 +127,15 @@ def complete_install(*, params: Mapping[str, str], session: SessionBase) -> Plat
     code = params.get("code", "")
     if not code:
         raise InstallRefused("Shopify sent no authorisation code.", code=PlatformErrorCode.MISSING_CODE)
-    token, granted = exchange_code(shop=shop, code=code)
+    grant = exchange_code(shop=shop, code=code)
+    granted = set(grant.scopes)
     missing = [scope for scope in settings.SHOPIFY_SCOPES if not _granted(scope, granted)]
     if missing:
         raise InstallRefused(
             f"The app was not granted every permission it needs ({', '.join(missing)}).",
             code=PlatformErrorCode.SCOPES_MISSING,
         )
-    return connect_shopify(store=store, shop=shop, access_token=token, scopes=sorted(granted))
+    return connect_shopify(store=store, shop=shop, grant=grant)
 
 
 def _granted(scope: str, granted: set[str]) -> bool:
@@ -142,23 +143,11 @@ def _granted(scope: str, granted: set[str]) -> bool:
     return scope in granted or (scope.startswith("read_") and "write_" + scope[5:] in granted)
 
 
-def exchange_code(*, shop: str, code: str) -> tuple[str, set[str]]:
-    """Trade an authorisation code for an offline access token and the scopes granted."""
-    try:
-        response = http_client().post(
-            f"{shop_origin(shop)}/admin/oauth/access_token",
-            json={
-                "client_id": settings.SHOPIFY_API_KEY,
-                "client_secret": settings.SHOPIFY_API_SECRET,
-                "code": code,
-            },
-            headers={"Accept": "application/json"},
-            timeout=settings.SHOPIFY_HTTP_TIMEOUT,
-        )
-    except httpx.TransportError:
-        raise TransientPlatformError(
-            "Shopify could not be reached; try again.", code=PlatformErrorCode.PLATFORM_UNREACHABLE
-        ) from None
+def exchange_code(*, shop: str, code: str) -> TokenGrant:
+    """Trade an authorisation code for an expiring offline access token, its refresh token and scopes."""
+    # `expiring=1` asks for an expiring offline token (an hour) with a refresh token.
+    # https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/offline-access-tokens
+    response = token_request(shop=shop, body={"code": code, "expiring": "1"})
     if response.status_code >= 500:
         raise TransientPlatformError(
             "Shopify had a problem; try again.", code=PlatformErrorCode.PLATFORM_UNAVAILABLE
@@ -168,8 +157,6 @@ def exchange_code(*, shop: str, code: str) -> tuple[str, set[str]]:
             "Shopify did not accept the authorisation code.", code=PlatformErrorCode.CODE_REJECTED
         )
     try:
-        data = response.json()
-        token = str(data["access_token"])
+        return read_grant(response.json())
     except (ValueError, KeyError, TypeError):
         raise InstallRefused("Shopify sent no access token.", code=PlatformErrorCode.CODE_REJECTED) from None
-    return token, {scope.strip() for scope in str(data.get("scope", "")).split(",") if scope.strip()}
