@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cancellations.models import Order
+from cancellations.models import Order, PlatformConnection
 from cancellations.orders.access import access_order
 from portal.merchant.base import StoreStaffView
 from portal.merchant.forms import DomainForm, GrantForm, InviteForm, LogoForm, RoleForm, StoreSettingsForm
@@ -49,7 +49,13 @@ class DashboardView(StoreStaffView):
             cancelled=Count("id", filter=Q(cancelled_at__isnull=False)),
             unfulfilled=Count("id", filter=Q(fulfillment_status="unfulfilled", cancelled_at__isnull=True)),
         )
-        return self.render(request, "merchant/dashboard.html", {"counts": counts})
+        # A Shopify connection whose token Shopify would not renew: say so where staff land.
+        reconnect = (
+            PlatformConnection.objects.for_store(self.store)
+            .filter(status=PlatformConnection.Status.RECONNECT)
+            .first()
+        )
+        return self.render(request, "merchant/dashboard.html", {"counts": counts, "reconnect": reconnect})
 
 
 class OrderListView(StoreStaffView):
