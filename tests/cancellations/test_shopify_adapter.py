@@ -23,6 +23,7 @@ from cancellations.platforms.base import (
     TransientPlatformError,
     wait_for_completion,
 )
+from cancellations.platforms.shopify import documents
 from cancellations.platforms.shopify.adapter import ShopifyAdapter
 from cancellations.platforms.shopify.client import ShopifyClient
 from cancellations.platforms.shopify.connections import SHOPIFY_WEBHOOK_TOPICS, register_shopify_webhooks
@@ -249,16 +250,18 @@ def test_a_reorder_makes_one_draft_order_with_an_invoice_link_even_if_the_answer
 def test_the_client_waits_for_rate_limit_points_instead_of_being_throttled(fake_shopify, shopify_store):
     order = fake_shopify.add_order(shopify_store.platform_domain)
     adapter, waits = _adapter(shopify_store, fake_shopify)
-    adapter.fetch_order(order["id"], idempotency_key="a")  # learns what the query costs (2 points)
+    adapter.fetch_order(order["id"], idempotency_key="a")  # learns what the query requests
     assert waits == []
 
-    # given another process's last answer left the shared bucket empty, refilling at 10 points a second
+    # given another process's last answer left the shared bucket empty, refilling so fast that the
+    # query's requested cost is back in a fifth of a second
+    rate = documents.COSTS["AmendFetchOrder"] * 5
     adapter.client._note_cost(
-        "", {"throttleStatus": {"maximumAvailable": 40, "currentlyAvailable": 0, "restoreRate": 10}}
+        "", {"throttleStatus": {"maximumAvailable": 1000, "currentlyAvailable": 0, "restoreRate": rate}}
     )
     adapter.fetch_order(order["id"], idempotency_key="b")
 
-    # then the client waited about 2 / 10 s before sending, and Shopify never had to throttle it
+    # then the client waited about 0.2 s before sending, and Shopify never had to throttle it
     assert len(waits) == 1 and 0.15 < waits[0] <= 0.2
     assert _shop(fake_shopify, shopify_store).calls.count("AmendFetchOrder") == 2
 
@@ -281,7 +284,7 @@ def test_a_wait_longer_than_a_worker_should_block_becomes_a_transient_error_with
 
 def test_a_throttled_answer_is_waited_out_and_retried(fake_shopify, shopify_store):
     order = fake_shopify.add_order(shopify_store.platform_domain)
-    fake_shopify.set_bucket(shopify_store.platform_domain, maximum=100, available=1, restore_rate=50)
+    fake_shopify.set_bucket(shopify_store.platform_domain, maximum=1000, available=1, restore_rate=5000)
     adapter, _ = _adapter(shopify_store, fake_shopify)
     real_sleep_calls = []
 
@@ -374,7 +377,7 @@ def test_a_query_costing_more_than_the_whole_bucket_fails_at_once_and_is_not_res
     fake_shopify, shopify_store
 ):
     order = fake_shopify.add_order(shopify_store.platform_domain)
-    # A bucket of 5 points can never hold a mutation's 10.
+    # A bucket of 5 points can never hold tagsAdd's 12 (10 for the mutation, 1 for each object).
     fake_shopify.set_bucket(shopify_store.platform_domain, maximum=5, available=5, restore_rate=1)
     adapter, waits = _adapter(shopify_store, fake_shopify)
 
@@ -386,13 +389,13 @@ def test_a_query_costing_more_than_the_whole_bucket_fails_at_once_and_is_not_res
         )
 
     assert refused.value.code == "platform_query_too_costly"
-    assert "10" in refused.value.message and "5" in refused.value.message
+    assert "12" in refused.value.message and "5" in refused.value.message
     assert waits == []  # not waited for, not sent again
 
 
 def test_a_throttled_call_is_never_resent_at_once(fake_shopify, shopify_store, monkeypatch):
     order = fake_shopify.add_order(shopify_store.platform_domain)
-    fake_shopify.set_bucket(shopify_store.platform_domain, maximum=100, available=0, restore_rate=100)
+    fake_shopify.set_bucket(shopify_store.platform_domain, maximum=1000, available=0, restore_rate=10000)
     adapter, _ = _adapter(shopify_store, fake_shopify)
     # A report that already shows the bucket full again (it is a little behind): no wait would be owed.
     monkeypatch.setattr(adapter.client, "_seconds_until", lambda cost: 0.0)

@@ -3,7 +3,10 @@
 It answers the OAuth token exchange and runs GraphQL documents against Shopify's real published
 schema (so a document Shopify would reject is rejected here too), with a small in-memory shop:
 orders, asynchronous cancel jobs, order edits, draft orders and webhook subscriptions. It keeps
-Shopify's cost-based rate limit (a leaky bucket, THROTTLED when empty) and can be told to fail
+Shopify's cost-based rate limit: each query's requested cost is worked out from the schema by
+Shopify's rules (tests/fakeshopify/cost.py), a query over 1,000 points is refused with
+MAX_COST_EXCEEDED, the bucket must hold the requested cost (THROTTLED when it does not) and gets
+back the difference to the actual cost once the query ran. It can be told to fail
 the next requests, or to lose its answer after carrying a mutation out.
 
 Addresses: SHOPIFY_API_ORIGIN = f"{server.url}/shops/{{shop}}".
@@ -23,8 +26,9 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from graphql import graphql_sync, parse
+from graphql import GraphQLError, OperationDefinitionNode, graphql_sync, parse, validate
 
+from tests.fakeshopify.cost import MAX_SINGLE_QUERY_COST, CostError, actual_cost, requested_cost
 from tests.fakeshopify.schema import admin_schema
 
 _ids = itertools.count(9_000_000)
@@ -77,6 +81,8 @@ class Shop:
     failures: list[int] = field(default_factory=list)
     lose_answers: int = 0
     calls: list[str] = field(default_factory=list)
+    # (operation, requested cost) of every query that ran.
+    costs: list[tuple[str, int]] = field(default_factory=list)
 
 
 class FakeShopify:
@@ -301,6 +307,26 @@ class FakeShopify:
                         order["displayFinancialStatus"] = "VOIDED"
                     order["updatedAt"] = "2026-11-26T12:00:00Z"
 
+    def check(
+        self, query: str, variables: dict[str, Any]
+    ) -> tuple[dict[str, Any] | None, tuple[str, bool, int] | None]:
+        """Refuse a document Shopify would refuse before running it: one that does not parse or
+        validate against the schema, or whose requested cost cannot be worked out; else
+        (operation name, is a mutation, requested cost)."""
+        try:
+            document = parse(query)
+        except GraphQLError as error:
+            return {"errors": [error.formatted]}, None
+        errors = validate(admin_schema(), document)
+        if errors:
+            return {"errors": [error.formatted for error in errors]}, None
+        try:
+            cost = requested_cost(admin_schema(), document, variables)
+        except CostError as error:
+            return {"errors": [{"message": str(error), "extensions": {"code": "BAD_REQUEST"}}]}, None
+        operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+        return None, (cost.operation, operation.operation.value == "mutation", cost.requested)
+
     def execute(self, shop: Shop, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         root = _Root(self, shop)
         result = graphql_sync(admin_schema(), query, root_value=root, variable_values=variables)
@@ -308,6 +334,25 @@ class FakeShopify:
         if result.errors:
             answer["errors"] = [error.formatted for error in result.errors]
         return answer
+
+
+def _page(nodes: list[Any], first: int | None, after: str | None) -> dict[str, Any]:
+    """A connection's page, with an index for a cursor."""
+    start = int(after) if after else 0
+    size = first or 50
+    more = start + size < len(nodes)
+    return {
+        "nodes": nodes[start : start + size],
+        "pageInfo": {"hasNextPage": more, "endCursor": str(start + size) if more else None},
+    }
+
+
+def _order_view(order: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the order to answer with, its line items a connection paged by `first`/`after`."""
+    view = copy.deepcopy(order)
+    lines = view["lineItems"]["nodes"]
+    view["lineItems"] = lambda info, first=None, after=None, **_: _page(lines, first, after)
+    return view
 
 
 class _Root:
@@ -319,7 +364,7 @@ class _Root:
     def order(self, info, id):
         self.fake._tick(self.shop)
         order = self.shop.orders.get(id)
-        return copy.deepcopy(order) if order else None
+        return _order_view(order) if order else None
 
     def orders(self, info, first=None, after=None, query=None, sortKey=None, **_):
         """Orders created since the date in `created_at:>='...'`, oldest first, paged by an index cursor."""
@@ -328,14 +373,9 @@ class _Root:
         nodes = sorted(self.shop.orders.values(), key=lambda order: (order["createdAt"], order["id"]))
         if since:
             nodes = [order for order in nodes if order["createdAt"] >= since[:19]]
-        start = int(after) if after else 0
-        size = first or 50
-        page = nodes[start : start + size]
-        more = start + size < len(nodes)
-        return {
-            "nodes": [copy.deepcopy(order) for order in page],
-            "pageInfo": {"hasNextPage": more, "endCursor": str(start + size) if more else None},
-        }
+        page = _page(nodes, first, after)
+        page["nodes"] = [_order_view(order) for order in page["nodes"]]
+        return page
 
     def job(self, info, id):
         job = self.shop.jobs.get(id)
@@ -549,43 +589,78 @@ class _Handler(BaseHTTPRequestHandler):
             if shop.failures:
                 return self._send(shop.failures.pop(0), {"errors": "Service unavailable"})
             query = body.get("query", "")
-            operation = parse(query).definitions[0]
-            is_mutation = getattr(operation, "operation", None) and operation.operation.value == "mutation"
-            name = operation.name.value if getattr(operation, "name", None) else "anonymous"
-            cost = 10.0 if is_mutation else 2.0
+            variables = body.get("variables") or {}
+            refused, operation = fake.check(query, variables)
+            if refused is not None:
+                return self._send(200, refused)
+            assert operation is not None
+            name, is_mutation, cost = operation
             now = time.monotonic()
             shop.available = min(shop.maximum, shop.available + (now - shop.refilled_at) * shop.restore_rate)
             shop.refilled_at = now
+            if cost > MAX_SINGLE_QUERY_COST:
+                return self._send(200, self._too_costly(shop, cost))
             if shop.available < cost:
-                status = self._throttle(shop, cost)
                 return self._send(
                     200,
                     {
                         "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
-                        "extensions": status,
+                        "extensions": self._throttle(shop, cost, None),
                     },
                 )
             shop.available -= cost
             shop.calls.append(name)
-            answer = fake.execute(shop, query, body.get("variables") or {})
-            answer["extensions"] = self._throttle(shop, cost)
+            shop.costs.append((name, cost))
+            answer = fake.execute(shop, query, variables)
+            # The bucket gets back what the answer did not use.
+            actual = min(cost, actual_cost(admin_schema(), query, variables, answer.get("data")))
+            shop.available = min(shop.maximum, shop.available + cost - actual)
+            answer["extensions"] = self._throttle(shop, cost, actual)
             if is_mutation and shop.lose_answers:
                 shop.lose_answers -= 1
                 return self._send(504, {"errors": "Gateway Timeout"})
         return self._send(200, answer)
 
     @staticmethod
-    def _throttle(shop: Shop, cost: float) -> dict[str, Any]:
+    def _throttle(shop: Shop, cost: float, actual: float | None) -> dict[str, Any]:
         return {
             "cost": {
                 "requestedQueryCost": cost,
-                "actualQueryCost": cost,
+                "actualQueryCost": actual,
                 "throttleStatus": {
                     "maximumAvailable": shop.maximum,
                     "currentlyAvailable": shop.available,
                     "restoreRate": shop.restore_rate,
                 },
             }
+        }
+
+    def _too_costly(self, shop: Shop, cost: int) -> dict[str, Any]:
+        """A query asking for more points than the bucket holds is refused before it runs, never queued.
+
+        The single query limit is 1,000 points (the bucket of a standard plan):
+        https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits ("Single query limit").
+        """
+        limit = MAX_SINGLE_QUERY_COST
+        return {
+            "errors": [
+                {
+                    "message": (
+                        f"Query cost is {cost}, which exceeds the single query max cost limit ({limit}).\n\n"
+                        "See https://shopify.dev/concepts/about-apis/rate-limits for more information on how "
+                        "the\ncost of a query is calculated.\n\nTo query larger amounts of data with fewer "
+                        "limits, bulk operations should be used instead.\nSee https://shopify.dev/"
+                        "tutorials/perform-bulk-operations-with-admin-api for usage details.\n"
+                    ),
+                    "extensions": {
+                        "code": "MAX_COST_EXCEEDED",
+                        "cost": cost,
+                        "maxCost": limit,
+                        "documentation": "https://shopify.dev/api/usage/rate-limits",
+                    },
+                }
+            ],
+            "extensions": self._throttle(shop, cost, None),
         }
 
     def _token(self, shop: Shop, body: dict[str, Any]) -> None:

@@ -70,7 +70,7 @@ def _user_errors(payload: dict[str, Any], key: str = "userErrors") -> list[dict[
 # and what one orderCancel (a mutation) costs of it.
 SHOPIFY_DEFAULT_CAPACITY = 1000.0
 SHOPIFY_DEFAULT_RATE = 100.0
-SHOPIFY_CANCEL_COST = 10.0
+SHOPIFY_CANCEL_COST = float(documents.COSTS["AmendOrderCancel"])
 
 
 class ShopifyAdapter(PlatformAdapter):
@@ -130,35 +130,60 @@ class ShopifyAdapter(PlatformAdapter):
     # --- reads ---
 
     def fetch_order(self, order_platform_id: str, *, idempotency_key: str) -> OrderSnapshot:
-        data = self.client.execute(documents.FETCH_ORDER, {"id": order_platform_id}, cost=20)
+        variables = {"id": order_platform_id, "lines": documents.ORDER_LINES}
+        data = self.client.execute(documents.FETCH_ORDER, variables)
         if not data.get("order"):
             raise PermanentPlatformError("Shopify has no such order.", code=PlatformErrorCode.ORDER_NOT_FOUND)
         try:
-            return order_from_graphql(data["order"])
+            return order_from_graphql(self._all_lines(data["order"]))
         except UnprocessablePayload as error:
             raise PermanentPlatformError(
                 error.message, code=PlatformErrorCode.PLATFORM_BAD_RESPONSE
             ) from None
 
     def orders_page(
-        self, *, created_since: datetime, after: str | None = None, page_size: int = 50
+        self,
+        *,
+        created_since: datetime,
+        after: str | None = None,
+        page_size: int = documents.ORDERS_PAGE_SIZE,
     ) -> tuple[list[OrderSnapshot], str | None]:
-        """One page of the shop's orders created since a moment, oldest first; and the next page's cursor."""
+        """One page of the shop's orders created since a moment, oldest first; and the next page's cursor.
+
+        A page holds as many orders as fit in one query's cost limit (documents.ORDERS_PAGE_SIZE);
+        an order with more line items than a page reads gets the rest with AmendOrderLines.
+        """
         variables = {
-            "first": page_size,
+            "first": min(page_size, documents.ORDERS_PAGE_SIZE),
+            "lines": documents.PAGE_LINES,
             "after": after,
             "query": f"created_at:>='{created_since.isoformat()}'",
         }
-        data = self.client.execute(documents.ORDERS_PAGE, variables, cost=2 + page_size * 2)
+        data = self.client.execute(documents.ORDERS_PAGE, variables)
         page = data.get("orders") or {}
         try:
-            snapshots = [order_from_graphql(node) for node in page.get("nodes") or []]
+            snapshots = [order_from_graphql(self._all_lines(node)) for node in page.get("nodes") or []]
         except UnprocessablePayload as error:
             raise PermanentPlatformError(
                 error.message, code=PlatformErrorCode.PLATFORM_BAD_RESPONSE
             ) from None
         info = page.get("pageInfo") or {}
         return snapshots, (info.get("endCursor") if info.get("hasNextPage") else None)
+
+    def _all_lines(self, node: Any) -> Any:
+        """The order's node with every line item, the pages past the first read one by one."""
+        if not isinstance(node, dict):
+            return node
+        connection = node.get("lineItems") or {}
+        info = connection.get("pageInfo") or {}
+        nodes = list(connection.get("nodes") or [])
+        while info.get("hasNextPage") and info.get("endCursor"):
+            variables = {"id": node["id"], "first": documents.LINES_PAGE, "after": info["endCursor"]}
+            order = self.client.execute(documents.ORDER_LINES_PAGE, variables).get("order") or {}
+            more = order.get("lineItems") or {}
+            nodes.extend(more.get("nodes") or [])
+            info = more.get("pageInfo") or {}
+        return {**node, "lineItems": {"nodes": nodes}}
 
     def poll_job(self, job_id: str, *, idempotency_key: str) -> CancelResult:
         effect = PlatformEffect.objects.for_store(self.store).filter(idempotency_key=idempotency_key).first()
@@ -168,7 +193,7 @@ class ShopifyAdapter(PlatformAdapter):
             )
         if effect.status == PlatformEffect.Status.COMPLETED:
             return from_json(CancelResult, effect.result, replayed=True)
-        job = self.client.execute(documents.JOB, {"id": job_id or effect.job_id}, cost=1).get("job")
+        job = self.client.execute(documents.JOB, {"id": job_id or effect.job_id}).get("job")
         if job is None:
             raise PermanentPlatformError(
                 "Shopify does not know this job.", code=PlatformErrorCode.JOB_NOT_FOUND
@@ -259,9 +284,7 @@ class ShopifyAdapter(PlatformAdapter):
             tag = "amend-" + hashlib.sha256(f"{self.store.pk}:{idempotency_key}".encode()).hexdigest()[:24]
             with self._forgotten_on_refusal(effect):
                 if not created:
-                    found = self.client.execute(
-                        documents.DRAFT_ORDERS_BY_TAG, {"query": f"tag:{tag}"}, cost=5
-                    )
+                    found = self.client.execute(documents.DRAFT_ORDERS_BY_TAG, {"query": f"tag:{tag}"})
                     nodes = (found.get("draftOrders") or {}).get("nodes") or []
                     if nodes:
                         return self._complete_reorder(effect, nodes[0], replayed=True)

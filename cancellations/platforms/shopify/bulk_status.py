@@ -15,7 +15,6 @@ from typing import Any
 from django.utils.dateparse import parse_datetime
 
 from cancellations.platforms.base import CancelStatus
-from cancellations.platforms.shopify import client as shopify_client
 from cancellations.platforms.shopify import documents
 from cancellations.platforms.shopify.client import ShopifyClient
 from cancellations.platforms.shopify.payloads import FINANCIAL_STATUSES
@@ -37,8 +36,8 @@ def _status(node: dict[str, Any]) -> CancelStatus:
 
 
 def status_query_cost(count: int) -> float:
-    """What a status query costs: what Shopify said the last one did, else a point for each order."""
-    return shopify_client._known_costs.get(hash(documents.BULK_CANCEL_STATUS), float(count))
+    """What a status query requests: a point for each order it asks about (the others are left out)."""
+    return float(min(count, documents.BULK_CANCEL_STATUS_SLOTS))
 
 
 def cancel_statuses(client: ShopifyClient, order_ids: Sequence[str]) -> dict[str, CancelStatus | None]:

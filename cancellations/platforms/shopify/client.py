@@ -29,6 +29,7 @@ from cancellations.platforms.base import (
     TransientPlatformError,
 )
 from cancellations.platforms.errors import PlatformErrorCode
+from cancellations.platforms.shopify import documents
 
 if TYPE_CHECKING:
     from cancellations.platforms.shopify.tokens import TokenProvider
@@ -131,10 +132,17 @@ class ShopifyClient:
     def endpoint(self) -> str:
         return f"{shop_origin(self.shop)}/admin/api/{self.api_version}/graphql.json"
 
-    def execute(self, document: str, variables: dict[str, Any] | None = None, *, cost: float = 10) -> dict:
-        """Run a query or mutation and return its `data`; raise a PlatformError when it cannot be had."""
+    def execute(
+        self, document: str, variables: dict[str, Any] | None = None, *, cost: float | None = None
+    ) -> dict:
+        """Run a query or mutation and return its `data`; raise a PlatformError when it cannot be had.
+
+        `cost` is the points to wait for before sending: by default what the document may request
+        (documents.COSTS) or what Shopify last said it requested, whichever is more.
+        """
         is_query = not document.lstrip().startswith("mutation")
-        cost = _known_costs.get(hash(document), cost)
+        if cost is None:
+            cost = max(documents.requested_cost(document), _known_costs.get(hash(document), 0.0))
         failure: PlatformError
         renewed = False
         attempt = 0

@@ -71,7 +71,7 @@ def register_shopify_webhooks(*, store: Store) -> list[str]:
     uri = f"{settings.SITE_URL}/webhooks/shopify/"
     registered = []
     for topic in SHOPIFY_WEBHOOK_TOPICS:
-        payload = client.execute(documents.WEBHOOK_SUBSCRIPTION_CREATE, {"topic": topic, "uri": uri}, cost=10)
+        payload = client.execute(documents.WEBHOOK_SUBSCRIPTION_CREATE, {"topic": topic, "uri": uri})
         errors = (payload.get("webhookSubscriptionCreate") or {}).get("userErrors") or []
         if errors and not all("taken" in str(error.get("message", "")).lower() for error in errors):
             raise PermanentPlatformError(

@@ -1,6 +1,44 @@
-"""Every GraphQL document Amend sends to Shopify, validated by the tests against the pinned schema."""
+"""Every GraphQL document Amend sends to Shopify, validated by the tests against the pinned schema.
+
+Shopify refuses a single query that requests more than 1,000 cost points (MAX_COST_EXCEEDED), and
+works out the requested cost before running it: a scalar or enum 0, an object 1, a connection 2 plus
+`first` times one node, a mutation 10.
+https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits
+So an order's line items come a page at a time, and a page of orders is as large as fits: `COSTS`
+holds what each document requests at the largest variables Amend sends it (the client waits for
+that many points), and tests/platforms/test_shopify_query_cost.py works each out from the schema.
+"""
 
 from __future__ import annotations
+
+import re
+
+# Shopify's single query limit.
+MAX_QUERY_COST = 1000
+# What one order of the AmendOrder fragment costs without its line items (the order and its 16
+# objects: six money sets of two, two addresses, the risk and its assessments), and one line item
+# of AmendLine (the line, two money sets of two, its variant and product).
+ORDER_COST = 17
+LINE_COST = 7
+CONNECTION_COST = 2
+# Lines read with an order; an order with more gets the rest through AmendOrderLines.
+ORDER_LINES = 50
+# Lines read with each order of a page: most orders have fewer, and the rest follow as above.
+PAGE_LINES = 10
+LINES_PAGE = 100
+
+
+def order_cost(lines: int) -> int:
+    """What one AmendOrder costs when it reads `lines` line items."""
+    return ORDER_COST + CONNECTION_COST + lines * LINE_COST
+
+
+def orders_page_size(lines: int = PAGE_LINES, budget: int = MAX_QUERY_COST) -> int:
+    """The most orders one AmendOrdersPage can ask for within the budget."""
+    return max((budget - CONNECTION_COST) // order_cost(lines), 1)
+
+
+ORDERS_PAGE_SIZE = orders_page_size()
 
 ADDRESS_FIELDS = """
 fragment AmendAddress on MailingAddress {
@@ -44,38 +82,60 @@ fragment AmendOrder on Order {
   risk { recommendation assessments { riskLevel } }
   shippingAddress { ...AmendAddress }
   billingAddress { ...AmendAddress }
-  lineItems(first: 250) {
-    nodes {
-      id
-      title
-      variantTitle
-      sku
-      quantity
-      currentQuantity
-      unfulfilledQuantity
-      originalUnitPriceSet { shopMoney { amount } }
-      totalDiscountSet { shopMoney { amount } }
-      variant { id }
-      product { id productType tags }
-    }
+  lineItems(first: $lines) {
+    pageInfo { hasNextPage endCursor }
+    nodes { ...AmendLine }
   }
+}
+"""
+
+LINE_FIELDS = """
+fragment AmendLine on LineItem {
+  id
+  title
+  variantTitle
+  sku
+  quantity
+  currentQuantity
+  unfulfilledQuantity
+  originalUnitPriceSet { shopMoney { amount } }
+  totalDiscountSet { shopMoney { amount } }
+  variant { id }
+  product { id productType tags }
 }
 """
 
 FETCH_ORDER = (
     """
-query AmendFetchOrder($id: ID!) {
+query AmendFetchOrder($id: ID!, $lines: Int!) {
   order(id: $id) { ...AmendOrder }
 }
 """
     + ORDER_FIELDS
+    + LINE_FIELDS
     + ADDRESS_FIELDS
+)
+
+# The line items of an order past the first page.
+ORDER_LINES_PAGE = (
+    """
+query AmendOrderLines($id: ID!, $first: Int!, $after: String) {
+  order(id: $id) {
+    id
+    lineItems(first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes { ...AmendLine }
+    }
+  }
+}
+"""
+    + LINE_FIELDS
 )
 
 # Recent orders, oldest first, a page at a time: the backfill after install and the resync command.
 ORDERS_PAGE = (
     """
-query AmendOrdersPage($first: Int!, $after: String, $query: String) {
+query AmendOrdersPage($first: Int!, $lines: Int!, $after: String, $query: String) {
   orders(first: $first, after: $after, query: $query, sortKey: CREATED_AT) {
     pageInfo { hasNextPage endCursor }
     nodes { ...AmendOrder }
@@ -83,6 +143,7 @@ query AmendOrdersPage($first: Int!, $after: String, $query: String) {
 }
 """
     + ORDER_FIELDS
+    + LINE_FIELDS
     + ADDRESS_FIELDS
 )
 
@@ -224,6 +285,7 @@ BULK_CANCEL_STATUS = (
 
 DOCUMENTS: dict[str, str] = {
     "AmendFetchOrder": FETCH_ORDER,
+    "AmendOrderLines": ORDER_LINES_PAGE,
     "AmendOrdersPage": ORDERS_PAGE,
     "AmendOrderCancel": ORDER_CANCEL,
     "AmendJob": JOB,
@@ -238,3 +300,42 @@ DOCUMENTS: dict[str, str] = {
     "AmendWebhookSubscriptionCreate": WEBHOOK_SUBSCRIPTION_CREATE,
     "AmendBulkCancelStatus": BULK_CANCEL_STATUS,
 }
+
+# The largest variables Amend sends each document with, for the cost of what it may request.
+LARGEST_VARIABLES: dict[str, dict[str, object]] = {
+    "AmendFetchOrder": {"lines": ORDER_LINES},
+    "AmendOrderLines": {"first": LINES_PAGE},
+    "AmendOrdersPage": {"first": ORDERS_PAGE_SIZE, "lines": PAGE_LINES},
+    "AmendBulkCancelStatus": {f"i{n}": True for n in range(BULK_CANCEL_STATUS_SLOTS)},
+}
+
+# What each document requests at those variables (checked against the schema by the tests).
+COSTS: dict[str, int] = {
+    "AmendFetchOrder": order_cost(ORDER_LINES),
+    "AmendOrderLines": 1 + CONNECTION_COST + LINES_PAGE * LINE_COST,
+    "AmendOrdersPage": CONNECTION_COST + ORDERS_PAGE_SIZE * order_cost(PAGE_LINES),
+    "AmendOrderCancel": 12,
+    "AmendJob": 1,
+    "AmendOrderEditBegin": 514,
+    "AmendOrderEditSetQuantity": 12,
+    "AmendOrderEditAddVariant": 12,
+    "AmendOrderEditCommit": 16,
+    "AmendOrderUpdateAddress": 12,
+    "AmendTagsAdd": 12,
+    "AmendDraftOrderCreate": 12,
+    "AmendDraftOrdersByTag": 3,
+    "AmendWebhookSubscriptionCreate": 12,
+    "AmendBulkCancelStatus": BULK_CANCEL_STATUS_SLOTS,
+}
+
+_OPERATION = re.compile(r"\b(?:query|mutation)\s+(\w+)")
+
+
+def operation_name(document: str) -> str:
+    match = _OPERATION.search(document)
+    return match.group(1) if match else ""
+
+
+def requested_cost(document: str) -> int:
+    """The points a document of ours may request (what the client waits for before sending it)."""
+    return COSTS.get(operation_name(document), 10)
