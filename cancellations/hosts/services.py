@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from cancellations.core.queueing import enqueue
 from cancellations.hosts.checks import ProofSource, find_proof, proof_source
 from tenants.access import StoreAccess
@@ -9,6 +13,8 @@ from tenants.domains import access_store_domain, add_store_domain, domains_due_f
 from tenants.models import StoreDomain
 
 SWEEP_BATCH = 500
+# "Check now" pressed again sooner than this shows the check just made instead of fetching again.
+CHECK_NOW_INTERVAL = timedelta(seconds=30)
 
 
 def add_domain(*, access: StoreAccess, host: str) -> StoreDomain:
@@ -18,11 +24,14 @@ def add_domain(*, access: StoreAccess, host: str) -> StoreDomain:
     return domain
 
 
-def check_domain_now(*, access: StoreAccess, domain_id: int) -> StoreDomain:
-    """Look for the proof again now (the owner has just published it)."""
+def check_domain_now(*, access: StoreAccess, domain_id: int) -> tuple[StoreDomain, bool]:
+    """Look for the proof again now (the owner has just published it); False when it was just checked."""
     domain = access_store_domain(store=access.store, domain_id=domain_id)
+    checked = domain.last_checked_at
+    if checked is not None and timezone.now() - checked < CHECK_NOW_INTERVAL:
+        return domain, False
     enqueue("hosts.check_domain", (domain.store_id, domain.pk))
-    return domain
+    return domain, True
 
 
 def run_domain_check(

@@ -293,14 +293,15 @@ class DomainView(SettingsPage):
                     )
                     messages.success(request, _("Domain removed."))
                 else:
-                    domain = host_services.check_domain_now(
+                    domain, sent = host_services.check_domain_now(
                         access=self.access, domain_id=int(request.POST["check"] or 0)
                     )
-                    messages.success(
-                        request,
+                    message = (
                         _("Checking %(host)s now; reload the page in a moment to see the result.")
-                        % {"host": domain.host},
+                        if sent
+                        else _("%(host)s was checked a moment ago; the result is below.")
                     )
+                    messages.success(request, message % {"host": domain.host})
             except (NotFound, ValueError):
                 raise Http404 from None
             return self.redirect_here("merchant:settings")
