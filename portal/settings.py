@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -33,10 +34,19 @@ ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", ".localhost", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-# Amend's own host names; any other allowed host is looked up as a store's own domain.
-PRIMARY_HOSTS = frozenset(env_list("PRIMARY_HOSTS", ["127.0.0.1", "localhost", "testserver"]))
 # The public origin used in links that leave the request cycle (emails, signed order links).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Amend's own host names; any other host is looked up as a store's verified own domain. No store can
+# claim these, nor any ALLOWED_HOSTS entry or SITE_URL's host (tenants/hosts.py). In production they
+# default to every ALLOWED_HOSTS entry but `*`, and SITE_URL's host.
+PRIMARY_HOSTS = frozenset(
+    env_list(
+        "PRIMARY_HOSTS",
+        [host for host in ALLOWED_HOSTS if host != "*"] + [urlsplit(SITE_URL).hostname or ""]
+        if PRODUCTION
+        else ["127.0.0.1", "localhost", "testserver"],
+    )
+) - {""}
 
 
 def _dev_encryption_key(secret: str) -> str:
@@ -261,7 +271,16 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-order-tags": {"task": "orders.sweep_tags", "schedule": 300.0},
     # Insights rollups: fold in the days that ended since the last refresh.
     "refresh-insights": {"task": "insights.refresh_due", "schedule": 3600.0},
+    # Stores' own domains: new ones checked for their proof, verified ones rechecked daily.
+    "sweep-store-domains": {"task": "hosts.sweep_domains", "schedule": 300.0},
 }
+
+# Stores' own domains (tenants/domains.py, cancellations/hosts/). A verified domain whose proof is
+# missing this many checks in a row is lost and stops serving. The proof source is looked up by name
+# so tests can answer for DNS and HTTPS.
+STORE_DOMAIN_LOST_AFTER_CHECKS = env_int("STORE_DOMAIN_LOST_AFTER_CHECKS", 3)
+STORE_DOMAIN_PROOF_SOURCE = "cancellations.hosts.checks.NetworkProofSource"
+STORE_DOMAIN_CHECK_TIMEOUT_SECONDS = 5.0
 
 # Carrying approved requests out on the platform (cancellations/requests/execution.py, docs/requests.md).
 # Transient platform errors retry after base * 2^(attempt-1) seconds (jittered, capped at max), up to

@@ -1,8 +1,11 @@
 """Tenant resolution for a store's own domain, and the branding every store page is drawn with.
 
 Path-based pages (/s/<store>/, /app/<store>/) resolve their store in their base views. A request
-whose host is a store's own domain (orders.example.com) is routed here once: it gets that store's
-customer portal at / through its own URLconf, and `request.store` is set before any view runs.
+whose host is a store's verified own domain (orders.example.com) is routed here once: it gets that
+store's customer portal at / through its own URLconf, and `request.store` is set before any view runs.
+Amend's own hosts (tenants/hosts.py) are never looked up. When `ALLOWED_HOSTS` holds `*` (so stores'
+domains reach Amend without being listed), a host that is neither Amend's own nor a verified store
+domain is a 404: Django's host check is then this one.
 """
 
 from __future__ import annotations
@@ -12,14 +15,17 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
 from portal.http import AmendRequest
 from tenants.access import store_for_host
+from tenants.hosts import is_own_host
 from tenants.models import Store
 
 DOMAIN_URLCONF = "portal.customer.domain_urls"
+# Load balancers probe these by an address of the moment, which is nobody's host name.
+_ANY_HOST_PATHS = frozenset({"/healthz", "/readyz"})
 
 
 class StoreDomainMiddleware:
@@ -32,12 +38,17 @@ class StoreDomainMiddleware:
             host = request.get_host()
         except DisallowedHost:
             host = ""
-        bare_host = host.split(":", 1)[0].lower()
-        # Amend's own host names never belong to a store: skip the lookup for them.
-        store = store_for_host(bare_host) if bare_host and bare_host not in settings.PRIMARY_HOSTS else None
+        bare_host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        bare_host = bare_host.lower().rstrip(".")
+        if not bare_host or is_own_host(bare_host):
+            # Amend's own host names never belong to a store: skip the lookup for them.
+            return self.get_response(request)
+        store = store_for_host(bare_host)
         if store is not None:
             request.store = store
             request.urlconf = DOMAIN_URLCONF
+        elif "*" in settings.ALLOWED_HOSTS and request.path not in _ANY_HOST_PATHS:
+            raise Http404("No store serves this host name.")
         return self.get_response(request)
 
 

@@ -53,12 +53,13 @@ def _host_key(host: str) -> str:
 
 
 def store_for_host(host: str) -> Store | None:
-    """The store whose own domain this host is. Cached briefly: every request on the domain asks."""
+    """The store that verified this host as its own domain. Cached briefly: every request on it asks."""
     key = _host_key(host)
     store_id = cache.get(key)
     if store_id is None:
         bare = host.split(":", 1)[0].lower().rstrip(".")
-        store_id = StoreDomain.objects.filter(host=bare).values_list("store_id", flat=True).first() or 0
+        verified = StoreDomain.objects.filter(host=bare, status=StoreDomain.Status.VERIFIED)
+        store_id = verified.values_list("store_id", flat=True).first() or 0
         cache.set(key, store_id, _HOST_CACHE_SECONDS)
     return Store.objects.filter(pk=store_id).first() if store_id else None
 

@@ -57,8 +57,18 @@ class TenantErrorCode(ErrorCode):
     SLUG_TAKEN = "slug_taken", "The address name of the store or agency is taken.", None
     LOGO_TOO_LARGE = "logo_too_large", "The logo is over 256 KB.", None
     LOGO_TYPE = "logo_type", "The logo is not a PNG, JPEG or WebP image.", None
-    INVALID_HOST = "invalid_host", "The store's own domain is not a host name like orders.example.com.", None
-    HOST_TAKEN = "host_taken", "The host name is already used by a store.", None
+    INVALID_HOST = (
+        "invalid_host",
+        "The store's own domain is not a public host name like orders.example.com (IP addresses, "
+        "single-label and local names are refused).",
+        None,
+    )
+    HOST_RESERVED = "host_reserved", "The host name is one of Amend's own, which no store can claim.", None
+    HOST_TAKEN = (
+        "host_taken",
+        "The host name is verified by another store, or the store has already added it.",
+        None,
+    )
     UNKNOWN_AGENCY = "unknown_agency", "No agency has that address name.", None
     SCOPE_INVALID = "scope_invalid", "A scope asked for is not one a token can have.", None
     SCOPE_REQUIRED = "scope_required", "A token needs at least one scope.", None

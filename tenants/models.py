@@ -8,6 +8,7 @@ lead with `store`, so the schema can be distributed by `store_id` (Citus).
 from __future__ import annotations
 
 import re
+import secrets
 import zoneinfo
 from typing import Any, ClassVar
 
@@ -189,19 +190,43 @@ class Store(models.Model):
         return self.name
 
 
+def new_domain_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class StoreDomain(models.Model):
     """A host name of the store's own (orders.example.com) that serves its customer portal at /.
 
-    A routing table, looked up by host before any store is known, so the host is unique across
-    all stores; in a distributed database it is a reference table, not a store-distributed one.
+    A routing table, looked up by host before any store is known; in a distributed database it is
+    a reference table. Several stores may claim a host, but it serves only the one store that proved
+    it owns it (a DNS TXT record or a well-known file with the domain's token), and only while verified.
     """
 
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Not checked yet")
+        FAILED = "failed", _("Not verified")
+        VERIFIED = "verified", _("Verified")
+        LOST = "lost", _("Verification lost")
+
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="domains")
-    host = models.CharField(_("host name"), max_length=253, unique=True)
+    host = models.CharField(_("host name"), max_length=253)
+    token = models.CharField(max_length=64, default=new_domain_token)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    # Checks in a row that found no proof: a verified domain is lost after STORE_DOMAIN_LOST_AFTER_CHECKS.
+    failed_checks = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["host"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "host"], name="store_domain_host_once_per_store"),
+            models.UniqueConstraint(
+                fields=["host"], condition=Q(status="verified"), name="store_domain_verified_by_one_store"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.host

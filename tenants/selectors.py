@@ -11,7 +11,6 @@ from tenants.models import (
     StaffInvitation,
     Store,
     StoreAuditEvent,
-    StoreDomain,
 )
 
 
@@ -33,10 +32,6 @@ def agency_grants(*, store: Store) -> QuerySet[AgencyGrant]:
         .select_related("agency", "granted_by", "revoked_by")
         .order_by("revoked_at", "-granted_at")
     )
-
-
-def store_domains(*, store: Store) -> QuerySet[StoreDomain]:
-    return StoreDomain.objects.filter(store=store)
 
 
 def store_audit_events(*, store: Store) -> QuerySet[StoreAuditEvent]:

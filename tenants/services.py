@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from tenants.access import AgencyAccess, StoreAccess, forget_host
+from tenants.access import AgencyAccess, StoreAccess
 from tenants.errors import CommonErrorCode, Conflict, DomainError, NotFound, PermissionDenied, TenantErrorCode
 from tenants.models import (
     Agency,
@@ -23,7 +23,6 @@ from tenants.models import (
     Store,
     StoreAuditEvent,
     StoreCustomer,
-    StoreDomain,
     User,
 )
 from tenants.roles import ROLE_RANK, AgencyRole, Role
@@ -170,34 +169,6 @@ def set_store_logo(*, access: StoreAccess, content: bytes | None) -> Store:
     store.save(update_fields=["logo", "logo_content_type", "logo_updated_at"])
     record_store_event(store=store, actor=access.user, action="store.logo_changed")
     return store
-
-
-def add_store_domain(*, access: StoreAccess, host: str) -> StoreDomain:
-    """Serve the store's customer portal at the root of its own host name."""
-    domain = StoreDomain(store=access.store, host=host.strip().lower().rstrip("."))
-    if not domain.host or "/" in domain.host or ":" in domain.host or "." not in domain.host:
-        raise DomainError(
-            "Enter a host name like orders.example.com.", code=TenantErrorCode.INVALID_HOST, field="host"
-        )
-    try:
-        with transaction.atomic():
-            domain.save()
-    except IntegrityError:
-        raise DomainError(
-            "That host name is already in use.", code=TenantErrorCode.HOST_TAKEN, field="host"
-        ) from None
-    forget_host(domain.host)
-    record_store_event(store=access.store, actor=access.user, action="domain.added", subject=domain.host)
-    return domain
-
-
-def remove_store_domain(*, access: StoreAccess, domain_id: int) -> None:
-    domain = StoreDomain.objects.filter(store=access.store, pk=domain_id).first()
-    if domain is None:
-        raise NotFound("No such domain.")
-    domain.delete()
-    forget_host(domain.host)
-    record_store_event(store=access.store, actor=access.user, action="domain.removed", subject=domain.host)
 
 
 def _check_can_assign(access: StoreAccess, role: str) -> None:

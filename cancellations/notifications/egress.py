@@ -76,6 +76,19 @@ def checked_address(
     return addresses[0]
 
 
+def _pinned(url: str, *, allow_private: bool, resolve: Resolver) -> tuple[str, str, str]:
+    """The URL with its host replaced by the checked address, the `Host` header, and the name for TLS."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    address = checked_address(host, port, allow_private=allow_private, resolve=resolve)
+    literal = f"[{address}]" if address.version == 6 else str(address)
+    netloc = f"{literal}:{parts.port}" if parts.port else literal
+    target = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+    host_header = f"{host}:{parts.port}" if parts.port else host
+    return target, host_header, host
+
+
 def post(
     url: str,
     *,
@@ -87,14 +100,7 @@ def post(
     transport: httpx.BaseTransport | None = None,
 ) -> httpx.Response:
     """POST to `url`, connecting to the address its host was checked to have."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    address = checked_address(host, port, allow_private=allow_private, resolve=resolve)
-    literal = f"[{address}]" if address.version == 6 else str(address)
-    netloc = f"{literal}:{parts.port}" if parts.port else literal
-    target = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
-    host_header = f"{host}:{parts.port}" if parts.port else host
+    target, host_header, host = _pinned(url, allow_private=allow_private, resolve=resolve)
     with httpx.Client(
         trust_env=False, follow_redirects=False, timeout=timeout, transport=transport
     ) as client:
@@ -106,3 +112,36 @@ def post(
             extensions={"sni_hostname": host},
         )
         return client.send(request)
+
+
+class ResponseTooLarge(Exception):
+    """The answer's body is longer than the caller allows."""
+
+
+def get(
+    url: str,
+    *,
+    timeout: float,
+    max_bytes: int,
+    allow_private: bool,
+    resolve: Resolver = system_resolver,
+    transport: httpx.BaseTransport | None = None,
+) -> tuple[int, bytes]:
+    """GET `url` (no redirects followed) and return its status and body, reading at most `max_bytes`."""
+    target, host_header, host = _pinned(url, allow_private=allow_private, resolve=resolve)
+    with httpx.Client(
+        trust_env=False, follow_redirects=False, timeout=timeout, transport=transport
+    ) as client:
+        request = client.build_request(
+            "GET", target, headers={"Host": host_header}, extensions={"sni_hostname": host}
+        )
+        response = client.send(request, stream=True)
+        try:
+            body = b""
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > max_bytes:
+                    raise ResponseTooLarge(f"{url} answered more than {max_bytes} bytes")
+            return response.status_code, body
+        finally:
+            response.close()

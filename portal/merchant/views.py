@@ -17,11 +17,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cancellations.hosts import services as host_services
 from cancellations.models import Order, PlatformConnection
 from cancellations.orders.access import access_order
 from portal.merchant.base import StoreStaffView
 from portal.merchant.forms import DomainForm, GrantForm, InviteForm, LogoForm, RoleForm, StoreSettingsForm
-from tenants import selectors, services
+from tenants import domains, selectors, services
 from tenants.access import store_by_slug, stores_for_staff
 from tenants.errors import DomainError, NotFound
 from tenants.roles import Role, Scope
@@ -233,7 +234,7 @@ class SettingsPage(StoreStaffView):
             "form": form or StoreSettingsForm(instance=self.store),
             "logo_form": logo_form or LogoForm(),
             "domain_form": domain_form or DomainForm(),
-            "domains": selectors.store_domains(store=self.store),
+            "domains": domains.domain_rows(store=self.store),
         }
         return self.render(request, "merchant/settings.html", context, status=status)
 
@@ -284,21 +285,36 @@ class DomainView(SettingsPage):
     required_scopes = {"POST": Scope.STORE_ADMIN}
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        if "remove" in request.POST:
+        if "remove" in request.POST or "check" in request.POST:
             try:
-                services.remove_store_domain(access=self.access, domain_id=int(request.POST["remove"] or 0))
+                if "remove" in request.POST:
+                    domains.remove_store_domain(
+                        access=self.access, domain_id=int(request.POST["remove"] or 0)
+                    )
+                    messages.success(request, _("Domain removed."))
+                else:
+                    domain, sent = host_services.check_domain_now(
+                        access=self.access, domain_id=int(request.POST["check"] or 0)
+                    )
+                    message = (
+                        _("Checking %(host)s now; reload the page in a moment to see the result.")
+                        if sent
+                        else _("%(host)s was checked a moment ago; the result is below.")
+                    )
+                    messages.success(request, message % {"host": domain.host})
             except (NotFound, ValueError):
                 raise Http404 from None
-            messages.success(request, _("Domain removed."))
             return self.redirect_here("merchant:settings")
         form = DomainForm(request.POST)
         if form.is_valid():
             try:
-                services.add_store_domain(access=self.access, host=form.cleaned_data["host"])
+                host_services.add_domain(access=self.access, host=form.cleaned_data["host"])
             except DomainError as error:
                 form_error(form, error)
             else:
-                messages.success(request, _("Domain added."))
+                messages.success(
+                    request, _("Domain added. Publish the proof below; it serves your portal once verified.")
+                )
                 return self.redirect_here("merchant:settings")
         return self.settings_page(request, domain_form=form, status=400)
 

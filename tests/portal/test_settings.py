@@ -125,3 +125,26 @@ def test_an_execution_lease_shorter_than_the_task_time_limit_is_refused():
         {"REQUEST_EXECUTION_LEASE_SECONDS": "151", "CELERY_TASK_TIME_LIMIT": "150"}, "print('started')"
     )
     assert longer.stdout.strip() == "started", longer.stderr
+
+
+def test_production_counts_every_allowed_host_and_the_site_host_as_amends_own():
+    result = _django(
+        {
+            **GOOD_PRODUCTION,
+            "ALLOWED_HOSTS": "amend.example.com,*,.amend.cloud",
+            "SITE_URL": "https://app.amend.io",
+        },
+        "from tenants.hosts import is_own_host; print(sorted(settings.PRIMARY_HOSTS),"
+        " is_own_host('amend.example.com'), is_own_host('x.amend.cloud'), is_own_host('app.amend.io'),"
+        " is_own_host('orders.shop.example'))",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "['.amend.cloud',",
+        "'amend.example.com',",
+        "'app.amend.io']",
+        "True",
+        "True",
+        "True",
+        "False",
+    ]

@@ -66,12 +66,25 @@ def test_an_unknown_store_is_a_404_page(client):
     assert "Not found" in response.content.decode()
 
 
-def test_a_store_domain_serves_that_stores_portal_at_the_root(client, store_a, store_b, settings):
-    settings.ALLOWED_HOSTS = ["testserver", "orders.alpha.example"]
+def test_a_store_domain_serves_that_stores_portal_at_the_root_once_verified(
+    client, store_a, store_b, settings, django_capture_on_commit_callbacks
+):
+    from cancellations.hosts.tasks import check_domain_task
+    from tenants.models import StoreDomain
+    from tests.tenants.fake_proofs import SOURCE, FakeProofSource
+
+    settings.ALLOWED_HOSTS = ["testserver", "*"]
+    settings.STORE_DOMAIN_PROOF_SOURCE = SOURCE
+    FakeProofSource.reset()
     owner = make_member(store_a, Role.OWNER)
     client.force_login(owner)
     response = client.post("/app/alpha-shop/settings/domains/", {"host": "Orders.Alpha.Example"})
     assert response.status_code == 302
+    domain = StoreDomain.objects.get(store=store_a, host="orders.alpha.example")
+    FakeProofSource.txt["_amend-challenge.orders.alpha.example"] = [f"amend-verification={domain.token}"]
+    with django_capture_on_commit_callbacks(execute=True):
+        check_domain_task.delay(store_a.pk, domain.pk)
+    FakeProofSource.reset()
     client.logout()
     home = client.get("/", HTTP_HOST="orders.alpha.example")
     assert home.status_code == 200
@@ -88,8 +101,8 @@ def test_a_customer_on_the_store_domain_sees_only_that_stores_orders(client, sto
 
     from tenants.models import StoreDomain
 
-    settings.ALLOWED_HOSTS = ["testserver", "orders.alpha.example"]
-    StoreDomain.objects.create(store=store_a, host="orders.alpha.example")
+    settings.ALLOWED_HOSTS = ["testserver", "*"]
+    StoreDomain.objects.create(store=store_a, host="orders.alpha.example", status=StoreDomain.Status.VERIFIED)
     ann = make_user("ann@example.com")
     EmailAddress.objects.create(user=ann, email="ann@example.com", verified=True, primary=True)
     make_order(store_a, email="ann@example.com", name="#A-1")
