@@ -1,13 +1,20 @@
-"""How allauth fits Amend: where people land after signing in, and store-branded account emails."""
+"""How allauth fits Amend: where people land after signing in, store-branded account emails, the
+client address (through the trusted proxies), password guessing slowed per account and address
+(portal/accounts/throttle.py) instead of allauth's lock, and who may sign in by an emailed code."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import ratelimit
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.urls import reverse
 
+from portal.accounts import throttle
+from portal.client_ip import client_ip
 from portal.tenancy import signin_store
 from tenants.access import stores_for_staff
 from tenants.models import AgencyMembership, Membership
@@ -28,6 +35,41 @@ class AccountAdapter(DefaultAccountAdapter):
             return reverse("merchant:stores")
         return reverse("home")
 
+    def get_client_ip(self, request: HttpRequest) -> str:
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        # Replaces allauth's per-account lock (see portal/accounts/throttle.py); the right password
+        # is refused only from an address that is itself guessing, and only for a while.
+        if not ratelimit.consume(request, action="login_failed_ip", dry_run=True):
+            raise self.validation_error("too_many_login_attempts")
+        login = _login(credentials)
+        if login and throttle.wait_seconds(login=login, ip=self.get_client_ip(request)):
+            raise self.validation_error("too_many_login_attempts")
+
+    def authenticate(self, request: HttpRequest, **credentials: Any) -> AbstractBaseUser | None:
+        user = super().authenticate(request, **credentials)
+        login = _login(credentials)
+        if user is not None and login:
+            throttle.record_success(login=login, ip=self.get_client_ip(request))
+        return user
+
+    def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
+        ratelimit.consume(request, action="login_failed_ip")
+        login = _login(credentials)
+        if login:
+            throttle.record_failure(login=login, ip=self.get_client_ip(request))
+
+    def _delete_login_attempts_cached_email(self, request: HttpRequest, **credentials: Any) -> None:
+        # allauth calls this after a successful password reset.
+        super()._delete_login_attempts_cached_email(request, **credentials)
+        login = _login(credentials)
+        if login:
+            throttle.forget(login=login)
+
     def get_signup_redirect_url(self, request: HttpRequest) -> str:
         # A new account (not one made by an invitation link, which carries its own next) sets up a store.
         return reverse("store_signup")
@@ -37,3 +79,7 @@ class AccountAdapter(DefaultAccountAdapter):
         if request is not None:
             context.setdefault("brand_store", getattr(request, "store", None) or signin_store(request))
         super().send_mail(template_prefix, email, context)
+
+
+def _login(credentials: dict[str, Any]) -> str:
+    return str(credentials.get("email") or credentials.get("username") or "").strip().lower()

@@ -69,9 +69,7 @@ def world(store_a, store_b):
         },
     )
     store_token = create_store_token(access=owner_access, name="Alpha Secret Token", scopes=API_SCOPES)
-    invitation, _ = services.invite_staff(
-        access=owner_access, email="hire@alpha.example", role=Role.AGENT
-    )
+    invitation, _ = services.invite_staff(access=owner_access, email="hire@alpha.example", role=Role.AGENT)
     people = {
         "owner": owner,
         "agency_admin": agency_admin,
