@@ -162,3 +162,12 @@ def stores_for_staff(user: User | AnonymousUser) -> list[Store]:
         .values("store_id")
     )
     return list(Store.objects.filter(Q(pk__in=member_of) | Q(pk__in=granted)).order_by("name"))
+
+
+def code_sign_in_allowed(user: User) -> bool:
+    """May this person sign in with an emailed code? Not if a store they work in does not allow it.
+
+    Customers and people who work in no store may; staff (members, or agency members through a
+    grant) may only when every one of their stores allows it, since one session reaches them all.
+    """
+    return all(store.allow_staff_code_login for store in stores_for_staff(user))

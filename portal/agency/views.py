@@ -127,7 +127,11 @@ class TeamView(AgencyView):
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
                 messages.success(
-                    request, _("Added to the team. They sign in with a code sent to their email.")
+                    request,
+                    _(
+                        "Added to the team. They sign in with a code sent to their email where every "
+                        "client store allows it, otherwise with a password they set from the sign-in page."
+                    ),
                 )
                 return self.redirect_here("agency:team")
         return self._page(request, form, status=400)
