@@ -2,7 +2,8 @@
 
 A client store that requires two-factor authentication shows nothing of itself (figures, queue,
 name) to a member without an authenticator; the pages say how many stores are hidden and link to
-the set-up page. The rest of the workspace keeps working (docs/decisions/0080-mfa-on-every-way-in-and-sign-in-throttling.md).
+the set-up page. The rest of the workspace keeps working
+(docs/decisions/0080-mfa-on-every-way-in-and-sign-in-throttling.md).
 """
 
 from __future__ import annotations
