@@ -6,7 +6,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.core import mail
 
-from tenants.models import Store
+from tenants.models import Store, StoreAuditEvent
 from tenants.roles import Role
 from tests.factories import grant, make_agency, make_agency_member, make_customer, make_member, make_order
 
@@ -89,3 +89,25 @@ def test_customers_still_sign_in_with_a_code(client, store_a):
     response = client.post(CONFIRM, {"code": _code_from_last_mail()})
     assert response.status_code == 302
     assert "#A-100" in client.get(f"/s/{store_a.slug}/orders/").content.decode()
+
+
+def test_the_owner_turns_code_sign_in_on_in_the_settings_and_it_is_audited(client, store_a):
+    owner = make_member(store_a, Role.OWNER, email="owner@alpha.example")
+    client.force_login(owner)
+    page = client.get("/app/alpha-shop/settings/").content.decode()
+    assert "Let staff sign in with an emailed code" in page
+    response = client.post(
+        "/app/alpha-shop/settings/",
+        {
+            "name": "Alpha Shop",
+            "locale": "en",
+            "timezone": "UTC",
+            "currency": "USD",
+            "accent_colour": "#4f46e5",
+            "allow_staff_code_login": "on",
+        },
+    )
+    assert response.status_code == 302
+    store_a.refresh_from_db()
+    assert store_a.allow_staff_code_login is True
+    assert StoreAuditEvent.objects.for_store(store_a).filter(action="store.settings_changed").exists()
