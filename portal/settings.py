@@ -398,8 +398,22 @@ ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_TIMEOUT = env_int("LOGIN_CODE_TIMEOUT", 600)
 ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
 ACCOUNT_SESSION_REMEMBER = None
+# How many proxies in front of Amend (load balancer, ingress) append to X-Forwarded-For: the client
+# address is read that many entries from the right. 0 ignores the header (nothing in front of us).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# Password guessing (portal/accounts/throttle.py): per account and address, the first
+# SIGN_IN_FREE_FAILURES wrong passwords cost nothing; each further one makes that address wait twice
+# as long before its next try (1 s, 2 s, 4 s, ... up to SIGN_IN_MAX_DELAY_SECONDS). The right
+# password from any other address, or after the wait, always signs in; a password reset clears it.
+SIGN_IN_FREE_FAILURES = env_int("SIGN_IN_FREE_FAILURES", 5)
+SIGN_IN_MAX_DELAY_SECONDS = env_int("SIGN_IN_MAX_DELAY_SECONDS", 15 * 60)
+SIGN_IN_FORGET_AFTER_SECONDS = env_int("SIGN_IN_FORGET_AFTER_SECONDS", 3600)
 ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/ip",
+    # Per client address, generous: an office or a mobile network shares one address.
+    "login": env_str("SIGN_IN_ATTEMPTS_PER_IP", "120/m/ip"),
+    "login_failed_ip": env_str("SIGN_IN_FAILURES_PER_IP", "100/m/ip"),
+    # allauth's own use: wrong two-factor codes, per person (a password sign-in does not count here).
     "login_failed": "10/m/ip,5/5m/key",
     "request_login_code": "10/m/ip,3/m/key",
     "signup": "20/m/ip",

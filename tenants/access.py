@@ -3,17 +3,24 @@
 Staff reach a store through a membership, or through an agency they belong to that holds an
 active grant; they act with the higher of the two roles, and an agency never gets more than
 its grant. Anything the actor cannot reach raises NotFound, which every surface renders as 404.
+
+A store that requires two-factor authentication lets staff act only once they have an
+authenticator: `access_store_for_staff` raises MfaRequired for everyone else (after the 404 check,
+so it tells an outsider nothing), and `needs_mfa` answers the same question for the pages, API
+routes, agency workspace and tokens that list several stores at once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
-from tenants.errors import NotFound, PermissionDenied
+from tenants.errors import NotFound, PermissionDenied, TenantErrorCode
 from tenants.models import Agency, AgencyGrant, AgencyMembership, Membership, Store, StoreDomain, User
 from tenants.roles import AgencyRole, higher_role, scopes_for
 
@@ -35,6 +42,17 @@ class StoreAccess:
     @property
     def via_agency(self) -> bool:
         return self.membership_role is None and self.agency is not None
+
+
+class MfaRequired(PermissionDenied):
+    """The store requires two-factor authentication and the person has no authenticator yet."""
+
+    code = TenantErrorCode.MFA_REQUIRED
+
+
+def needs_mfa(*, user: User | AnonymousUser, store: Store) -> bool:
+    """True when the store requires two-factor authentication and the user has not set it up."""
+    return bool(store.require_staff_mfa) and not (user.is_authenticated and is_mfa_enabled(user))
 
 
 def store_by_slug(slug: str) -> Store:
@@ -101,6 +119,11 @@ def access_store_for_staff(*, user: User | AnonymousUser, slug: str, scope: str 
     access = staff_access(user=user, store=store)
     if access is None:
         raise NotFound("No such store.")
+    if needs_mfa(user=user, store=store):
+        raise MfaRequired(
+            _("%(store)s requires two-factor authentication. Set up an authenticator app to continue.")
+            % {"store": store.name}
+        )
     if scope is not None and not access.has(scope):
         raise PermissionDenied("Your role in this store does not allow this.")
     return access
@@ -140,3 +163,12 @@ def stores_for_staff(user: User | AnonymousUser) -> list[Store]:
         .values("store_id")
     )
     return list(Store.objects.filter(Q(pk__in=member_of) | Q(pk__in=granted)).order_by("name"))
+
+
+def code_sign_in_allowed(user: User) -> bool:
+    """May this person sign in with an emailed code? Not if a store they work in does not allow it.
+
+    Customers and people who work in no store may; staff (members, or agency members through a
+    grant) may only when every one of their stores allows it, since one session reaches them all.
+    """
+    return all(store.allow_staff_code_login for store in stores_for_staff(user))

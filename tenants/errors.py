@@ -75,6 +75,17 @@ class TenantErrorCode(ErrorCode):
     NAME_REQUIRED = "name_required", "A token needs a name.", None
     TOKEN_INVALID = "token_invalid", "The API token is unknown or malformed.", 401
     TOKEN_REVOKED = "token_revoked", "The API token was revoked.", 401
+    MFA_REQUIRED = (
+        "mfa_required",
+        "The store requires two-factor authentication and the signed-in person has no authenticator yet.",
+        403,
+    )
+    TOKEN_OWNER_MFA_REQUIRED = (
+        "token_owner_mfa_required",
+        "The store requires two-factor authentication and the person the token was made by (or for) "
+        "has no authenticator, or the token names nobody.",
+        403,
+    )
 
 
 class DomainError(Exception):

@@ -181,6 +181,14 @@ class Store(models.Model):
         default=False,
         help_text=_("Staff without an authenticator app are asked to set one up before they can work here."),
     )
+    allow_staff_code_login = models.BooleanField(
+        _("let staff sign in with an emailed code"),
+        default=False,
+        help_text=_(
+            "Off: staff sign in with their password. On: also with a code sent to their email. "
+            "Two-factor authentication is asked for after the code all the same."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

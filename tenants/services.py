@@ -132,9 +132,17 @@ def create_agency(*, owner: User, name: str, slug: str) -> Agency:
 
 
 def update_store_settings(*, access: StoreAccess, **changes: object) -> Store:
-    """Change a store's name, language, time zone, currency, colour or MFA requirement."""
+    """Change a store's name, language, time zone, currency, colour, MFA requirement or code sign-in."""
     store = access.store
-    allowed = {"name", "locale", "timezone", "currency", "accent_colour", "require_staff_mfa"}
+    allowed = {
+        "name",
+        "locale",
+        "timezone",
+        "currency",
+        "accent_colour",
+        "require_staff_mfa",
+        "allow_staff_code_login",
+    }
     unknown = set(changes) - allowed
     if unknown:
         raise DomainError(f"Unknown settings: {', '.join(sorted(unknown))}.", code=CommonErrorCode.INVALID)

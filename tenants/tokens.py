@@ -5,6 +5,11 @@ the secret is compared by its SHA-256 hash in constant time. A store token reach
 with its own scopes. An agency token reaches a store only while the store's grant to the agency is
 active, with the token's scopes cut down to those of the grant's role; revoking the grant ends that
 at once, because nothing about the grant is cached.
+
+A store that requires two-factor authentication of its staff is reached only by tokens made by
+(or, for an agency, for) a person who has an authenticator: otherwise a token would be a way
+around the requirement. Such a call is a 403 `token_owner_mfa_required`, not a 404: the token
+does reach the store, and its holder needs to know why it is refused.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from allauth.mfa.utils import is_mfa_enabled
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -180,7 +186,7 @@ def authenticate_token(raw: str) -> ApiToken:
     parts = (raw or "").split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1] or not parts[2]:
         raise TokenInvalid(_("The token is not valid."))
-    token = ApiToken.objects.select_related("store", "agency").filter(prefix=parts[1]).first()
+    token = ApiToken.objects.select_related("store", "agency", "created_by").filter(prefix=parts[1]).first()
     # Hash and compare even when no row matched, so timing does not tell which prefixes exist.
     expected = token.secret_hash if token is not None else hash_secret(secrets.token_hex(8))
     if not hmac.compare_digest(hash_secret(parts[2]), expected) or token is None:
@@ -225,23 +231,49 @@ def token_access(*, token: ApiToken, store: Store) -> TokenAccess | None:
     )
 
 
+class TokenOwnerMfaRequired(PermissionDenied):
+    """The store requires two-factor authentication and the token's person has none (or it has none)."""
+
+    code = TenantErrorCode.TOKEN_OWNER_MFA_REQUIRED
+
+
+def _owner_lacks_mfa(token: ApiToken) -> bool:
+    return token.created_by is None or not is_mfa_enabled(token.created_by)
+
+
+def token_needs_mfa(*, token: ApiToken, store: Store) -> bool:
+    """True when the store requires two-factor authentication that the token's person has not set up."""
+    if not store.require_staff_mfa:
+        return False
+    return _owner_lacks_mfa(token)
+
+
 def access_store_for_token(*, token: ApiToken, slug: str, scope: str | None) -> TokenAccess:
     """Resolve the store and check the scope: NotFound if unknown or unreachable, denied without it."""
     store = store_by_slug(slug)
     access = token_access(token=token, store=store)
     if access is None:
         raise NotFound(_("No such store."))
+    if token_needs_mfa(token=token, store=store):
+        raise TokenOwnerMfaRequired(
+            _(
+                "%(store)s requires two-factor authentication: this token was made by (or for) a person "
+                "without an authenticator. Make a new token as someone who has one."
+            )
+            % {"store": store.name}
+        )
     if scope is not None and not access.has(scope):
         raise PermissionDenied(_("This token does not allow this."))
     return access
 
 
 def stores_for_token(token: ApiToken) -> QuerySet[Store]:
-    """Every store the token reaches now."""
+    """Every store the token reaches now (a store whose MFA requirement it does not meet is left out)."""
     if token.revoked_at is not None:
         return Store.objects.none()
     if token.store_id is not None:
-        return Store.objects.filter(pk=token.store_id)
+        own = Store.objects.filter(pk=token.store_id)
+        return own.filter(require_staff_mfa=False) if _owner_lacks_mfa(token) else own
     if token.agency_id is None:
         return Store.objects.none()
     granted = (
@@ -249,4 +281,5 @@ def stores_for_token(token: ApiToken) -> QuerySet[Store]:
         .filter(agency_id=token.agency_id, revoked_at__isnull=True)
         .values("store_id")
     )
-    return Store.objects.filter(pk__in=granted)
+    stores = Store.objects.filter(pk__in=granted)
+    return stores.filter(require_staff_mfa=False) if _owner_lacks_mfa(token) else stores

@@ -14,6 +14,7 @@ from django.contrib.auth.signals import user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from portal.client_ip import client_ip
 from tenants.access import stores_for_staff
 from tenants.models import AgencyMembership, SecurityEvent
 from tenants.services import record_security_event
@@ -25,7 +26,7 @@ LAST_SEEN_SESSION_KEY = "last_seen"
 def _client(request: HttpRequest | None) -> dict[str, Any]:
     if request is None:
         return {}
-    return {"ip": request.META.get("REMOTE_ADDR"), "user_agent": request.headers.get("User-Agent", "")}
+    return {"ip": client_ip(request), "user_agent": request.headers.get("User-Agent", "")}
 
 
 @receiver(user_logged_in)

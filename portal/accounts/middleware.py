@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from portal.accounts.audit import LAST_SEEN_SESSION_KEY, STAFF_SESSION_KEY
+from portal.client_ip import client_ip
 from portal.http import AmendRequest
 from tenants.models import SecurityEvent
 from tenants.services import record_security_event
@@ -34,7 +35,7 @@ class StaffSessionMiddleware:
                 request._session_expired = True
                 logout(request)
                 record_security_event(
-                    kind=SecurityEvent.Kind.SESSION_EXPIRED, user=user, ip=request.META.get("REMOTE_ADDR")
+                    kind=SecurityEvent.Kind.SESSION_EXPIRED, user=user, ip=client_ip(request)
                 )
                 messages.info(
                     request, _("You were signed out after a period of inactivity. Please sign in again.")

@@ -1,4 +1,10 @@
-"""The agency workspace under /agency/<agency>/: client stores, the combined queue, the team."""
+"""The agency workspace under /agency/<agency>/: client stores, the combined queue, the team.
+
+A client store that requires two-factor authentication shows nothing of itself (figures, queue,
+name) to a member without an authenticator; the pages say how many stores are hidden and link to
+the set-up page. The rest of the workspace keeps working
+(docs/decisions/0080-mfa-on-every-way-in-and-sign-in-throttling.md).
+"""
 
 from __future__ import annotations
 
@@ -18,9 +24,9 @@ from django.views import View
 from cancellations.agency.selectors import combined_queue, store_figures
 from portal.http import SignedInRequest
 from tenants import services
-from tenants.access import AgencyAccess, access_agency
+from tenants.access import AgencyAccess, access_agency, needs_mfa
 from tenants.errors import CommonErrorCode, DomainError, NotFound
-from tenants.models import AgencyMembership
+from tenants.models import AgencyMembership, Store
 from tenants.roles import AgencyRole
 from tenants.selectors import granted_stores
 
@@ -30,6 +36,15 @@ class AgencyView(View):
 
     access: AgencyAccess
     nav = ""
+    mfa_hidden = 0
+
+    def client_stores(self) -> list[tuple[Store, str]]:
+        """The granted stores this member may see now, counting those hidden by their MFA requirement."""
+        user = self.request.user
+        granted = granted_stores(agency=self.access.agency)
+        visible = [(store, role) for store, role in granted if not needs_mfa(user=user, store=store)]
+        self.mfa_hidden = len(granted) - len(visible)
+        return visible
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
@@ -43,7 +58,12 @@ class AgencyView(View):
     def render(
         self, request: HttpRequest, template: str, context: dict[str, Any] | None = None, **kw: Any
     ) -> HttpResponse:
-        base = {"agency": self.access.agency, "agency_access": self.access, "nav": self.nav}
+        base = {
+            "agency": self.access.agency,
+            "agency_access": self.access,
+            "nav": self.nav,
+            "mfa_hidden": self.mfa_hidden,
+        }
         return render(request, template, {**base, **(context or {})}, **kw)
 
     def redirect_here(self, name: str) -> HttpResponse:
@@ -54,7 +74,7 @@ class OverviewView(AgencyView):
     nav = "overview"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        figures = store_figures(stores=granted_stores(agency=self.access.agency))
+        figures = store_figures(stores=self.client_stores())
         totals = {
             "waiting": sum(f.waiting for f in figures),
             "late": sum(f.late for f in figures),
@@ -67,7 +87,7 @@ class CombinedQueueView(AgencyView):
     nav = "queue"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        stores = [store for store, _role in granted_stores(agency=self.access.agency)]
+        stores = [store for store, _role in self.client_stores()]
         chosen = request.GET.get("store", "")
         page = combined_queue(stores=stores, store_slug=chosen, cursor=request.GET.get("cursor"))
         return self.render(request, "agency/queue.html", {"page": page, "stores": stores, "chosen": chosen})
@@ -108,7 +128,11 @@ class TeamView(AgencyView):
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
                 messages.success(
-                    request, _("Added to the team. They sign in with a code sent to their email.")
+                    request,
+                    _(
+                        "Added to the team. They sign in with a code sent to their email where every "
+                        "client store allows it, otherwise with a password they set from the sign-in page."
+                    ),
                 )
                 return self.redirect_here("agency:team")
         return self._page(request, form, status=400)

@@ -13,6 +13,7 @@ from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from portal.api.auth import request_token
+from portal.client_ip import client_ip
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -35,6 +36,10 @@ class CallerRateThrottle(SimpleRateThrottle):
         else:
             ident = f"ip:{self.get_ident(request)}"
         return f"api-throttle:{ident}"
+
+    def get_ident(self, request: Request) -> str:
+        # The same client address as everywhere else (TRUSTED_PROXY_COUNT), not DRF's NUM_PROXIES.
+        return client_ip(request) or ""
 
     def allow_request(self, request: Request, view: APIView) -> bool:
         self.rate = self.get_rate()

@@ -18,7 +18,7 @@ from cancellations.platforms.shopify.oauth import (
     check_install_request,
     complete_install,
 )
-from tenants.access import staff_access
+from tenants.access import needs_mfa, staff_access
 from tenants.roles import Scope
 
 logger = logging.getLogger(__name__)
@@ -45,6 +45,9 @@ def install(request: HttpRequest) -> HttpResponse:
         access = staff_access(user=request.user, store=store)
         if access is None or not access.has(Scope.STORE_ADMIN):
             return HttpResponse("Sign in as an administrator of this store to connect it.", status=403)
+        if needs_mfa(user=request.user, store=store):
+            message = "This store requires two-factor authentication: set up an authenticator app first."
+            return HttpResponse(message, status=403)
     return HttpResponseRedirect(begin_install(store=store, session=request.session))
 
 

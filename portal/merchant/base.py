@@ -3,14 +3,16 @@
 A view declares the scope each HTTP method needs in `required_scopes`; a handler without a
 declared scope is refused when the class is defined, so no page can forget its check. The
 store and the actor's access are resolved in `dispatch`, before any handler runs:
-unknown store or no access -> 404; a role without the scope -> 403; not signed in -> sign-in page.
+unknown store or no access -> 404; a store that requires two-factor authentication, and the person
+has no authenticator -> the authenticator set-up page; a role without the scope -> 403; not signed in
+-> sign-in page.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar, cast
+from urllib.parse import urlencode
 
-from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured
@@ -19,15 +21,20 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.views import View
 
 from portal.http import AmendRequest
-from tenants.access import StoreAccess, access_store_for_staff
+from tenants.access import MfaRequired, StoreAccess, access_store_for_staff
 from tenants.errors import NotFound, PermissionDenied
 from tenants.models import Store
 
 _HANDLERS = ("get", "post", "put", "patch", "delete")
+
+
+def redirect_to_mfa_setup(request: HttpRequest, message: str) -> HttpResponse:
+    """Send the person to set up an authenticator, and back here afterwards."""
+    messages.warning(request, message)
+    return redirect(f"{reverse('mfa_activate_totp')}?{urlencode({'next': request.get_full_path()})}")
 
 
 class StoreStaffView(View):
@@ -54,17 +61,12 @@ class StoreStaffView(View):
             )
         except NotFound:
             raise Http404 from None
+        except MfaRequired as error:
+            return redirect_to_mfa_setup(request, error.message)
         except PermissionDenied as error:
             raise DjangoPermissionDenied(error.message) from None
         self.store = self.access.store
         cast(AmendRequest, request).store = self.store  # View.dispatch's signature says HttpRequest
-        if self.store.require_staff_mfa and not is_mfa_enabled(request.user):
-            messages.warning(
-                request,
-                _("%(store)s requires two-factor authentication. Set up an authenticator app to continue.")
-                % {"store": self.store.name},
-            )
-            return redirect(f"{reverse('mfa_activate_totp')}?next={request.get_full_path()}")
         return super().dispatch(request, *args, **kwargs)
 
     def render(

@@ -37,7 +37,15 @@ class StoreSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Store
-        fields = ["name", "locale", "timezone", "currency", "accent_colour", "require_staff_mfa"]
+        fields = [
+            "name",
+            "locale",
+            "timezone",
+            "currency",
+            "accent_colour",
+            "require_staff_mfa",
+            "allow_staff_code_login",
+        ]
         widgets = {"accent_colour": forms.TextInput(attrs={"type": "color"})}
 
 

@@ -33,7 +33,8 @@ def test_a_wrong_password_is_refused_and_logged(client, store_a):
     assert (event.email, event.ip) == ("agent@alpha.example", "203.0.113.9")
 
 
-def test_the_eleventh_failed_sign_in_in_a_minute_from_one_address_is_refused(client, store_a):
+def test_failures_from_one_address_over_its_generous_limit_are_refused_there_only(client, store_a, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login_failed_ip": "10/m/ip"}
     make_member(store_a, Role.AGENT, email="agent@alpha.example")
     for attempt in range(10):
         response = _sign_in(client, f"guess{attempt}@example.com", "wrong-password")
@@ -44,6 +45,13 @@ def test_the_eleventh_failed_sign_in_in_a_minute_from_one_address_is_refused(cli
     assert "_auth_user_id" not in client.session
     # another address is not affected
     assert _sign_in(client, "agent@alpha.example", PASSWORD, ip="198.51.100.7").status_code == 302
+
+
+def test_the_default_limit_per_address_is_generous(client, store_a):
+    make_member(store_a, Role.AGENT, email="agent@alpha.example")
+    for attempt in range(30):
+        _sign_in(client, f"colleague{attempt}@example.com", "mistyped")
+    assert _sign_in(client, "agent@alpha.example", PASSWORD).status_code == 302
 
 
 def test_a_store_that_requires_mfa_sends_staff_without_it_to_set_it_up(client, store_a):

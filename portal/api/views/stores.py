@@ -30,7 +30,7 @@ from portal.api.serializers.common import (
     StoreSerializer,
     page_of,
 )
-from tenants.access import staff_access, stores_for_staff
+from tenants.access import needs_mfa, staff_access, stores_for_staff
 from tenants.errors import CommonErrorCode
 from tenants.models import Store
 from tenants.roles import Scope
@@ -57,7 +57,10 @@ class StoreListView(APIView):
         if token is not None:
             stores = stores_for_token(token)
         else:
-            stores = Store.objects.filter(pk__in=[store.pk for store in stores_for_staff(request.user)])
+            # A store that requires two-factor authentication is left out until the person has set it up.
+            user = request.user
+            reachable = [s.pk for s in stores_for_staff(user) if not needs_mfa(user=user, store=s)]
+            stores = Store.objects.filter(pk__in=reachable)
         paginator = ApiCursorPagination(("name", "id"))
         page = paginator.paginate_queryset(stores, request, view=self)
         assert page is not None  # None only without a page size, and this paginator always has one

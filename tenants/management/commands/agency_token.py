@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tenants.errors import DomainError
-from tenants.models import Agency
+from tenants.models import Agency, AgencyMembership
 from tenants.tokens import API_SCOPES, create_agency_token, revoke_agency_token
 
 
@@ -27,6 +27,15 @@ class Command(BaseCommand):
             choices=API_SCOPES,
             help="A scope to give the token (repeat for more); every API scope if left out.",
         )
+        parser.add_argument(
+            "--for",
+            dest="holder",
+            metavar="EMAIL",
+            help=(
+                "The agency member the token is for. A store that requires two-factor authentication is "
+                "reached only by a token for a member who has an authenticator."
+            ),
+        )
         parser.add_argument("--revoke", metavar="PREFIX", help="Revoke the agency's token with this prefix.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -38,8 +47,21 @@ class Command(BaseCommand):
                 token = revoke_agency_token(agency=agency, prefix=options["revoke"])
                 self.stdout.write(self.style.SUCCESS(f"Revoked {token.display} ({token.name})."))
                 return
+            holder = None
+            if options["holder"]:
+                membership = (
+                    AgencyMembership.objects.select_related("user")
+                    .filter(agency=agency, user__email__iexact=options["holder"])
+                    .first()
+                )
+                if membership is None:
+                    raise CommandError(f"{options['holder']} is not a member of {agency.name}.")
+                holder = membership.user
             made = create_agency_token(
-                agency=agency, name=options["name"], scopes=options["scopes"] or API_SCOPES
+                agency=agency,
+                name=options["name"],
+                scopes=options["scopes"] or API_SCOPES,
+                created_by=holder,
             )
         except DomainError as error:
             raise CommandError(error.message) from None
