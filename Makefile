@@ -14,7 +14,7 @@ help:
 	@echo "make lint     ruff (check and format), mypy and the import-layer contract"
 	@echo "make format   apply ruff's formatting and safe fixes"
 	@echo "make messages refresh and compile the translations"
-	@echo "make bench    webhook intake under gunicorn, then the queue page with 100,000 requests (a few minutes)"
+	@echo "make bench    webhook intake, the queue page, insights, bulk cancel and a 100,000-order import (minutes)"
 
 # Install exactly the pinned versions: what production runs, then the development tools on top.
 # Redone whenever a lock file changes.
@@ -54,6 +54,7 @@ bench: install
 	$(PY) scripts/with_db.py $(PY) -m tests.bench.queue_page $(QUEUE_BENCH_ARGS)
 	$(PY) scripts/with_db.py $(PY) -m tests.bench.insights $(INSIGHTS_BENCH_ARGS)
 	$(PY) scripts/with_db.py $(PY) -m tests.bench.bulk_cancel $(BULK_BENCH_ARGS)
+	$(PY) scripts/with_db.py $(PY) -m tests.bench.shopify_backfill $(IMPORT_BENCH_ARGS)
 
 clean:
 	-$(PY) scripts/embedded_db.py stop

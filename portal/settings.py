@@ -271,9 +271,20 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-order-tags": {"task": "orders.sweep_tags", "schedule": 300.0},
     # Insights rollups: fold in the days that ended since the last refresh.
     "refresh-insights": {"task": "insights.refresh_due", "schedule": 3600.0},
+    # Order imports (a platform's bulk export) that nothing moved for a while are checked again.
+    "sweep-order-imports": {"task": "orders.sweep_imports", "schedule": 300.0},
     # Stores' own domains: new ones checked for their proof, verified ones rechecked daily.
     "sweep-store-domains": {"task": "hosts.sweep_domains", "schedule": 300.0},
 }
+
+# Importing a store's order history in one platform export (cancellations/orders/imports.py): how often
+# to ask the platform while it exports, how long one task mirrors before handing on to the next, and
+# after how long an import nothing moved is looked at again.
+# ORDER_IMPORT_DAYS: how far back the import after install reaches (0: the store's whole history).
+ORDER_IMPORT_DAYS = env_int("ORDER_IMPORT_DAYS", 0)
+ORDER_IMPORT_POLL_SECONDS = env_int("ORDER_IMPORT_POLL_SECONDS", 10)
+ORDER_IMPORT_READ_SECONDS = env_int("ORDER_IMPORT_READ_SECONDS", 60)
+ORDER_IMPORT_STALLED_SECONDS = env_int("ORDER_IMPORT_STALLED_SECONDS", 600)
 
 # Stores' own domains (tenants/domains.py, cancellations/hosts/). A verified domain whose proof is
 # missing this many checks in a row is lost and stops serving. The proof source is looked up by name

@@ -3,6 +3,8 @@
 `Store` is the tenant. Tables that belong to one store subclass `TenantModel` (a non-null
 `store` and a manager that refuses unscoped queries); their unique constraints and indexes
 lead with `store`, so the schema can be distributed by `store_id` (Citus).
+
+Long on purpose: these are the tenancy app's tables, read together as its one schema.
 """
 
 from __future__ import annotations

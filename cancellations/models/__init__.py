@@ -9,6 +9,7 @@ from cancellations.models.bulk import (
 )
 from cancellations.models.catalogue import Product, Variant
 from cancellations.models.effects import InventoryAdjustment, PlatformEffect, Refund, RefundMethod
+from cancellations.models.imports import IMPORT_OPEN_STATUSES, OrderImport, OrderImportStatus
 from cancellations.models.insights import (
     DailyBreakdown,
     DailyRequestStats,
@@ -58,6 +59,7 @@ from cancellations.models.rules import (
 )
 
 __all__ = [
+    "IMPORT_OPEN_STATUSES",
     "PAID_STATES",
     "ActorKind",
     "AutomationRule",
@@ -80,6 +82,8 @@ __all__ = [
     "Notification",
     "OAuthState",
     "Order",
+    "OrderImport",
+    "OrderImportStatus",
     "OrderRequest",
     "OutgoingWebhook",
     "PlatformConnection",

@@ -139,6 +139,38 @@ def upsert_order(*, store: Store, snapshot: OrderSnapshot) -> SyncOutcome:
         return SyncOutcome(order=order, changed=bool(changed or lines_changed))
 
 
+def upsert_orders(*, store: Store, snapshots: list[OrderSnapshot]) -> int:
+    """Record many orders at once (an import): the new ones in two statements, the known ones one by one
+    as `upsert_order` does. The number created."""
+    by_id = {snapshot.platform_id: snapshot for snapshot in snapshots}
+    known = set(
+        Order.objects.for_store(store)
+        .filter(platform_id__in=list(by_id))
+        .values_list("platform_id", flat=True)
+    )
+    new = [snapshot for platform_id, snapshot in by_id.items() if platform_id not in known]
+    one_by_one = [by_id[platform_id] for platform_id in known]
+    created = 0
+    if new:
+        try:
+            with transaction.atomic():
+                orders = Order.objects.bulk_create(
+                    [Order(store=store, platform_id=s.platform_id, **_order_values(s)) for s in new]
+                )
+                LineItem.objects.bulk_create(
+                    LineItem(store=store, order=order, platform_id=line.platform_id, **_line_values(line, i))
+                    for order, snapshot in zip(orders, new, strict=True)
+                    for i, line in enumerate(snapshot.lines)
+                )
+            created = len(new)
+        except IntegrityError:
+            # A webhook created one of them meanwhile: take the whole batch one order at a time.
+            one_by_one = list(by_id.values())
+    for snapshot in one_by_one:
+        created += upsert_order(store=store, snapshot=snapshot).created
+    return created
+
+
 def _sync_lines(store: Store, order: Order, lines: tuple[LineSnapshot, ...]) -> bool:
     existing = {line.platform_id: line for line in order.line_items.all()}
     wanted = {line.platform_id for line in lines}

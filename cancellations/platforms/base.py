@@ -11,7 +11,7 @@ and `PermanentPlatformError` (retrying will not help: show the message, mark the
 Both carry a stable `code` and a human `message`.
 
 Shopify cancels asynchronously: `cancel` may return `EffectStatus.PENDING` with a `job_id`; call
-`poll_job(job_id, idempotency_key=...)` (or `wait_for_completion`) until it reports `COMPLETED`.
+`poll_job(job_id, idempotency_key=...)` until it reports `COMPLETED`.
 
 What bulk work needs besides: `rate_budget()` (the bucket of points calls spend, and what the platform
 last said of it) and, where `status_batch_size` is not 0, `cancel_statuses(order_ids)` (whether many
@@ -24,7 +24,7 @@ import hashlib
 import json
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -341,6 +341,19 @@ class CancelStatus:
     updated_at: datetime | None
 
 
+@dataclass(frozen=True)
+class OrderExport:
+    """Where a platform's background export of a store's orders is (Shopify: a bulk operation)."""
+
+    operation_id: str
+    # "running", "completed" or "failed" (the platform's other states map onto these).
+    state: str
+    objects: int = 0
+    orders: int = 0
+    url: str = ""
+    error: str = ""
+
+
 # --- the adapter -----------------------------------------------------------------------------------
 
 
@@ -397,28 +410,29 @@ class PlatformAdapter(ABC):
         """What one `cancel_statuses` call for `count` orders spends of the bucket."""
         return float(count)
 
+    # --- importing a store's order history in one export ---
 
-def wait_for_completion(
-    adapter: PlatformAdapter,
-    result: CancelResult,
-    *,
-    idempotency_key: str,
-    timeout: float = 30.0,
-    interval: float = 1.0,
-    sleep: Callable[[float], None] = time.sleep,
-) -> CancelResult:
-    """Poll a pending effect until it completes; TransientPlatformError if it has not within `timeout`."""
-    deadline = time.monotonic() + timeout
-    while result.status == EffectStatus.PENDING:
-        if time.monotonic() >= deadline:
-            raise TransientPlatformError(
-                "The platform has not finished the cancellation yet.",
-                code=PlatformErrorCode.JOB_UNFINISHED,
-                retry_after=interval,
-            )
-        sleep(interval)
-        result = adapter.poll_job(result.job_id, idempotency_key=idempotency_key)
-    return result
+    # Whether the platform can export a store's orders in the background (else the mirror is filled
+    # page by page, or, for the built-in store, is the store itself).
+    exports_orders: ClassVar[bool] = False
+
+    def start_orders_export(self, *, created_since: datetime | None) -> str:
+        """Start exporting the orders created since a moment (None: all); the export's id."""
+        raise PermanentPlatformError(
+            f"{type(self).__name__} cannot export orders.", code=PlatformErrorCode.EXPORT_NOT_SUPPORTED
+        )
+
+    def orders_export(self, operation_id: str) -> OrderExport:
+        """Where the export is."""
+        raise PermanentPlatformError(
+            f"{type(self).__name__} cannot export orders.", code=PlatformErrorCode.EXPORT_NOT_SUPPORTED
+        )
+
+    def read_orders_export(self, url: str, *, skip: int = 0) -> Iterator[OrderSnapshot]:
+        """Every order of a finished export, past the first `skip` (the file's order is fixed)."""
+        raise PermanentPlatformError(
+            f"{type(self).__name__} cannot export orders.", code=PlatformErrorCode.EXPORT_NOT_SUPPORTED
+        )
 
 
 # --- (de)serialising results for the effect ledger -------------------------------------------------

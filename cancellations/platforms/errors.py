@@ -119,6 +119,9 @@ class PlatformErrorCode(ErrorCode):
     ADDRESS_REFUSED = "address_refused", "Shopify refused the new address.", None
     TAGS_REFUSED = "tags_refused", "Shopify refused to add the tags to the order.", None
     TAGS_NOT_SUPPORTED = "tags_not_supported", "The platform cannot tag orders.", None
+    EXPORT_NOT_SUPPORTED = "export_not_supported", "The platform cannot export a store's orders.", None
+    EXPORT_REFUSED = "export_refused", "Shopify would not start exporting the store's orders.", None
+    EXPORT_FAILED = "export_failed", "Shopify's export of the store's orders failed.", None
     REORDER_EMPTY = "reorder_empty", "There is nothing to reorder.", None
     REORDER_REFUSED = "reorder_refused", "Shopify made no draft order for the reorder.", None
 

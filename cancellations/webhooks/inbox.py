@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from cancellations.core.queueing import send_task
 from cancellations.models import WebhookDelivery
+from cancellations.orders.imports import import_for_operation
 from cancellations.orders.services import (
     retire_product,
     sync_order_from_platform,
@@ -90,6 +91,17 @@ def _product_deleted(store: Store, payload: Any, delivery: WebhookDelivery) -> N
     retire_product(store=store, platform_id=gid("Product", payload["id"]))
 
 
+def _bulk_finished(store: Store, payload: Any, delivery: WebhookDelivery) -> None:
+    # Shopify says an export is finished: look now instead of at the next poll.
+    # https://shopify.dev/docs/apps/build/apis/graphql-admin/bulk-operations/queries
+    operation_id = payload.get("admin_graphql_api_id") if isinstance(payload, dict) else None
+    if not operation_id:
+        raise UnprocessablePayload("The finished bulk operation has no id.")
+    found = import_for_operation(store, str(operation_id))
+    if found is not None:
+        send_task("orders.import_check", (store.pk, found.pk))
+
+
 def _uninstalled(store: Store, payload: Any, delivery: WebhookDelivery) -> None:
     disconnect_platform(store=store)
 
@@ -106,6 +118,7 @@ HANDLERS: dict[str, Handler] = {
     "products/update": _product,
     "products/delete": _product_deleted,
     "app/uninstalled": _uninstalled,
+    "bulk_operations/finish": _bulk_finished,
     "customers/data_request": compliance.answer_data_request,
     "customers/redact": compliance.redact_customer,
     "shop/redact": compliance.redact_shop,

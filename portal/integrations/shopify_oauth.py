@@ -10,7 +10,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from cancellations.core.queueing import send_task
-from cancellations.orders.services import start_backfill
 from cancellations.platforms.base import TransientPlatformError
 from cancellations.platforms.shopify.oauth import (
     InstallRefused,
@@ -55,11 +54,11 @@ def _register_webhooks(store_id: int) -> None:
 
     try:
         send_task("platforms.register_shopify_webhooks", (store_id,))
-        # Bring in the recent orders placed before the app was installed.
-        start_backfill(store_id=store_id)
+        # Bring in the orders placed before the app was installed (one bulk export).
+        send_task("orders.import_start", (store_id,))
     except Exception:
         # The store is connected either way; both can be repeated (manage.py register_shopify_webhooks,
-        # manage.py resync_store).
+        # manage.py resync_store --all).
         logger.exception("store %s: could not start the webhook subscription or the backfill", store_id)
 
 

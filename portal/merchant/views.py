@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from cancellations.hosts import services as host_services
 from cancellations.models import Order, PlatformConnection
 from cancellations.orders.access import access_order
+from cancellations.orders.selectors import import_to_show
 from portal.merchant.base import StoreStaffView
 from portal.merchant.forms import DomainForm, GrantForm, InviteForm, LogoForm, RoleForm, StoreSettingsForm
 from tenants import domains, selectors, services
@@ -56,7 +57,8 @@ class DashboardView(StoreStaffView):
             .filter(status=PlatformConnection.Status.RECONNECT)
             .first()
         )
-        return self.render(request, "merchant/dashboard.html", {"counts": counts, "reconnect": reconnect})
+        context = {"counts": counts, "reconnect": reconnect, "order_import": import_to_show(self.store)}
+        return self.render(request, "merchant/dashboard.html", context)
 
 
 class OrderListView(StoreStaffView):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -13,16 +14,18 @@ from cancellations.platforms import get_adapter
 from cancellations.platforms.base import (
     Address,
     CancelRequest,
+    CancelResult,
     ChangeAddress,
     EditRequest,
     EffectStatus,
     PermanentPlatformError,
+    PlatformAdapter,
     ReorderRequest,
     SetQuantity,
     SwapVariant,
     TransientPlatformError,
-    wait_for_completion,
 )
+from cancellations.platforms.errors import PlatformErrorCode
 from cancellations.platforms.shopify import documents
 from cancellations.platforms.shopify.adapter import ShopifyAdapter
 from cancellations.platforms.shopify.client import ShopifyClient
@@ -45,6 +48,29 @@ def _adapter(store, fake, **client_options) -> tuple[ShopifyAdapter, list[float]
         **client_options,
     )
     return ShopifyAdapter(store, client=client), waits
+
+
+def wait_for_completion(  # polls as a worker does: until the job reports done
+    adapter: PlatformAdapter,
+    result: CancelResult,
+    *,
+    idempotency_key: str,
+    timeout: float = 30.0,
+    interval: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> CancelResult:
+    """Poll a pending effect until it completes; TransientPlatformError if it has not within `timeout`."""
+    deadline = time.monotonic() + timeout
+    while result.status == EffectStatus.PENDING:
+        if time.monotonic() >= deadline:
+            raise TransientPlatformError(
+                "The platform has not finished the cancellation yet.",
+                code=PlatformErrorCode.JOB_UNFINISHED,
+                retry_after=interval,
+            )
+        sleep(interval)
+        result = adapter.poll_job(result.job_id, idempotency_key=idempotency_key)
+    return result
 
 
 def test_fetch_order_maps_totals_lines_and_the_risk_assessment(fake_shopify, shopify_store):

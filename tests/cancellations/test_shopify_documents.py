@@ -67,3 +67,16 @@ def test_cancel_uses_the_refund_method_input_and_not_the_deprecated_refund_flag(
     document = DOCUMENTS["AmendOrderCancel"]
     assert "refundMethod: $refundMethod" in document
     assert "refund:" not in document
+
+
+def test_the_bulk_export_query_is_valid_and_within_shopifys_bulk_limits():
+    # https://shopify.dev/docs/api/admin-graphql/latest/mutations/bulkOperationRunQuery: at least one
+    # connection, at most five, nested at most two levels deep.
+    from cancellations.platforms.shopify.documents import bulk_orders_query
+
+    text = bulk_orders_query("created_at:>='2026-01-01T00:00:00+00:00'")
+    assert [error.message for error in validate(admin_schema(), parse(text))] == []
+    assert text.count("edges {") == 2  # orders, and the line items of each
+    assert "first:" not in text
+    with_quote = bulk_orders_query('tag:"a\\b"')
+    assert validate(admin_schema(), parse(with_quote)) == []

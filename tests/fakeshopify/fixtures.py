@@ -37,6 +37,8 @@ def fake_shopify(settings, fake_shopify_server):
     fake_shopify_server.job_ticks = 1
     fake_shopify_server.clock_offset = 0.0
     fake_shopify_server.enforce_expiring_tokens = False
+    fake_shopify_server.bulk_polls = 1
+    fake_shopify_server.bulk_concurrency = 5
     return fake_shopify_server
 
 

@@ -71,6 +71,8 @@ class Shop:
     edits: dict[str, dict[str, Any]] = field(default_factory=dict)
     drafts: list[dict[str, Any]] = field(default_factory=list)
     subscriptions: list[tuple[str, str]] = field(default_factory=list)
+    # Bulk operations: id -> {"status", "search", "polls", "file", ...}
+    bulk: dict[str, dict[str, Any]] = field(default_factory=dict)
     prices: dict[str, Decimal] = field(default_factory=dict)
     # The leaky bucket of query-cost points.
     maximum: float = 1000.0
@@ -98,6 +100,10 @@ class FakeShopify:
         # Refuse non-expiring tokens once the clock is past 2027-01-01 (off by default: most tests
         # use a legacy token and must not start failing on that date).
         self.enforce_expiring_tokens = False
+        # Bulk exports: how many may run at once per shop (five from API version 2026-01), and how many
+        # polls one takes to finish.
+        self.bulk_concurrency = 5
+        self.bulk_polls = 1
         self._server: ThreadingHTTPServer | None = None
         admin_schema()  # load before serving: the first request should not wait for it
 
@@ -307,6 +313,47 @@ class FakeShopify:
                         order["displayFinancialStatus"] = "VOIDED"
                     order["updatedAt"] = "2026-11-26T12:00:00Z"
 
+    def _advance_bulk(self, shop: Shop, operation_id: str) -> None:
+        """Run the export a step: after `bulk_polls` polls it is complete, its JSONL file written.
+
+        The file has a line per order and a line per line item naming its order in `__parentId`; as
+        without `groupObjects`, the line items do not follow their orders (they all come last here).
+        """
+        operation = shop.bulk[operation_id]
+        if operation["status"] not in ("CREATED", "RUNNING"):
+            return
+        operation["polls"] += 1
+        operation["status"] = "RUNNING"
+        since = (re.search(r"created_at:>='?([^'\s]+)", operation["search"]) or [None, None])[1]
+        orders = sorted(shop.orders.values(), key=lambda order: (order["createdAt"], order["id"]))
+        if since:
+            orders = [order for order in orders if order["createdAt"] >= since[:19]]
+        lines = sum(len(order["lineItems"]["nodes"]) for order in orders)
+        share = min(operation["polls"] / max(self.bulk_polls, 1), 1.0)
+        operation["roots"] = int(len(orders) * share)
+        operation["objects"] = int((len(orders) + lines) * share)
+        if operation["polls"] < self.bulk_polls:
+            return
+        out = []
+        for order in orders:
+            out.append(json.dumps({k: v for k, v in order.items() if k != "lineItems"}))
+        for order in orders:
+            for line in order["lineItems"]["nodes"]:
+                out.append(json.dumps({**line, "__parentId": order["id"]}))
+        operation["file"] = ("\n".join(out) + "\n").encode() if out else b""
+        operation["status"] = "COMPLETED"
+
+    def fail_bulk(self, domain: str, operation_id: str, error_code: str = "INTERNAL_SERVER_ERROR") -> None:
+        with self.lock:
+            self.shops[domain].bulk[operation_id].update(status="FAILED", errorCode=error_code)
+
+    def bulk_file(self, number: str) -> bytes | None:
+        for shop in self.shops.values():
+            for operation_id, operation in shop.bulk.items():
+                if operation_id.rsplit("/", 1)[-1] == number and operation["status"] == "COMPLETED":
+                    return operation["file"]
+        return None
+
     def check(
         self, query: str, variables: dict[str, Any]
     ) -> tuple[dict[str, Any] | None, tuple[str, bool, int] | None]:
@@ -341,10 +388,24 @@ def _page(nodes: list[Any], first: int | None, after: str | None) -> dict[str, A
     start = int(after) if after else 0
     size = first or 50
     more = start + size < len(nodes)
+    page = nodes[start : start + size]
     return {
-        "nodes": nodes[start : start + size],
+        "nodes": page,
+        "edges": [{"node": node, "cursor": str(start + n + 1)} for n, node in enumerate(page)],
         "pageInfo": {"hasNextPage": more, "endCursor": str(start + size) if more else None},
     }
+
+
+def _bulk_orders_search(document: Any) -> str | None:
+    """The `query:` search of the bulk query's `orders` connection ("" for none); None without one."""
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    for selection in operation.selection_set.selections:
+        if getattr(selection, "name", None) and selection.name.value == "orders":
+            for argument in selection.arguments or ():
+                if argument.name.value == "query":
+                    return str(getattr(argument.value, "value", ""))
+            return ""
+    return None
 
 
 def _order_view(order: dict[str, Any]) -> dict[str, Any]:
@@ -376,6 +437,55 @@ class _Root:
         page = _page(nodes, first, after)
         page["nodes"] = [_order_view(order) for order in page["nodes"]]
         return page
+
+    # --- bulk operations ---
+    # https://shopify.dev/docs/api/admin-graphql/latest/mutations/bulkOperationRunQuery
+    # https://shopify.dev/docs/apps/build/apis/graphql-admin/bulk-operations/queries
+
+    def bulkOperationRunQuery(self, info, query, groupObjects=False):
+        def refused(message, code="INVALID"):
+            return {
+                "bulkOperation": None,
+                "userErrors": [{"field": ["query"], "message": message, "code": code}],
+            }
+
+        try:
+            document = parse(query)
+        except GraphQLError as error:
+            return refused(f"Invalid bulk query: {error.message}")
+        errors = validate(admin_schema(), document)
+        if errors:
+            return refused(f"Invalid bulk query: {errors[0].message}")
+        search = _bulk_orders_search(document)
+        if search is None:
+            return refused("Bulk queries must contain at least one connection.")
+        running = [op for op in self.shop.bulk.values() if op["status"] in ("CREATED", "RUNNING")]
+        if len(running) >= self.fake.bulk_concurrency:
+            return refused(
+                "A bulk query operation for this app and shop is already in progress.",
+                "OPERATION_IN_PROGRESS",
+            )
+        operation_id = f"gid://shopify/BulkOperation/{next(_ids)}"
+        self.shop.bulk[operation_id] = {"status": "CREATED", "search": search, "polls": 0, "file": b""}
+        return {"bulkOperation": {"id": operation_id, "status": "CREATED"}, "userErrors": []}
+
+    def bulkOperation(self, info, id):
+        operation = self.shop.bulk.get(id)
+        if operation is None:
+            return None
+        self.fake._advance_bulk(self.shop, id)
+        done = operation["status"] == "COMPLETED"
+        return {
+            "id": id,
+            "status": operation["status"],
+            "errorCode": operation.get("errorCode"),
+            "objectCount": str(operation.get("objects", 0)),
+            "rootObjectCount": str(operation.get("roots", 0)),
+            "url": f"{self.fake.url}/bulk/{id.rsplit('/', 1)[-1]}.jsonl"
+            if done and operation["file"]
+            else None,
+            "partialDataUrl": None,
+        }
 
     def job(self, info, id):
         job = self.shop.jobs.get(id)
@@ -567,6 +677,18 @@ class _Handler(BaseHTTPRequestHandler):
         data = json.dumps(body or {}).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        """The JSONL file of a finished bulk operation (on Shopify: a signed storage URL, no token)."""
+        match = re.fullmatch(r"/bulk/(\d+)\.jsonl", self.path)
+        data = self.server_fake.bulk_file(match.group(1)) if match else None
+        if data is None:
+            return self._send(404, {"errors": "Not Found"})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/jsonl")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)

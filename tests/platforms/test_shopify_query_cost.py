@@ -25,16 +25,12 @@ pytestmark = pytest.mark.django_db
 # they cost 1,769 and 88,452 points, and Shopify refused both.
 OLD_ORDER = documents.ORDER_FIELDS.replace("lineItems(first: $lines)", "lineItems(first: 250)")
 OLD_FETCH_ORDER = (
-    "query Old($id: ID!) { order(id: $id) { ...AmendOrder } }"
-    + OLD_ORDER
-    + documents.LINE_FIELDS
-    + documents.ADDRESS_FIELDS
+    "query Old($id: ID!) { order(id: $id) { ...AmendOrder } }" + OLD_ORDER + documents.LINE_FIELDS
 )
 OLD_ORDERS_PAGE = (
     "query OldPage { orders(first: 50) { pageInfo { hasNextPage } nodes { ...AmendOrder } } }"
     + OLD_ORDER
     + documents.LINE_FIELDS
-    + documents.ADDRESS_FIELDS
 )
 
 

@@ -32,6 +32,7 @@ from cancellations.platforms.base import (
     EditResult,
     EffectStatus,
     LineChange,
+    OrderExport,
     OrderSnapshot,
     PermanentPlatformError,
     PlatformAdapter,
@@ -47,8 +48,9 @@ from cancellations.platforms.base import (
 )
 from cancellations.platforms.errors import PlatformErrorCode, ShopifyErrorCode
 from cancellations.platforms.ledger import claim_effect, exclusive_key, record_outcome
-from cancellations.platforms.shopify import bulk_status, documents
+from cancellations.platforms.shopify import bulk_status, documents, export
 from cancellations.platforms.shopify.client import ShopifyClient, bucket_report
+from cancellations.platforms.shopify.lines import all_lines
 from cancellations.platforms.shopify.payloads import (
     UnprocessablePayload,
     address_to_graphql,
@@ -127,6 +129,19 @@ class ShopifyAdapter(PlatformAdapter):
     def status_query_cost(self, count: int) -> float:
         return bulk_status.status_query_cost(count)
 
+    # --- the order history in one export ---
+
+    exports_orders = True
+
+    def start_orders_export(self, *, created_since: datetime | None) -> str:
+        return export.start(self.client, created_since=created_since)
+
+    def orders_export(self, operation_id: str) -> OrderExport:
+        return export.status(self.client, operation_id)
+
+    def read_orders_export(self, url: str, *, skip: int = 0) -> Iterator[OrderSnapshot]:
+        return export.read(url, skip=skip)
+
     # --- reads ---
 
     def fetch_order(self, order_platform_id: str, *, idempotency_key: str) -> OrderSnapshot:
@@ -135,7 +150,7 @@ class ShopifyAdapter(PlatformAdapter):
         if not data.get("order"):
             raise PermanentPlatformError("Shopify has no such order.", code=PlatformErrorCode.ORDER_NOT_FOUND)
         try:
-            return order_from_graphql(self._all_lines(data["order"]))
+            return order_from_graphql(all_lines(self.client, data["order"]))
         except UnprocessablePayload as error:
             raise PermanentPlatformError(
                 error.message, code=PlatformErrorCode.PLATFORM_BAD_RESPONSE
@@ -162,28 +177,13 @@ class ShopifyAdapter(PlatformAdapter):
         data = self.client.execute(documents.ORDERS_PAGE, variables)
         page = data.get("orders") or {}
         try:
-            snapshots = [order_from_graphql(self._all_lines(node)) for node in page.get("nodes") or []]
+            snapshots = [order_from_graphql(all_lines(self.client, node)) for node in page.get("nodes") or []]
         except UnprocessablePayload as error:
             raise PermanentPlatformError(
                 error.message, code=PlatformErrorCode.PLATFORM_BAD_RESPONSE
             ) from None
         info = page.get("pageInfo") or {}
         return snapshots, (info.get("endCursor") if info.get("hasNextPage") else None)
-
-    def _all_lines(self, node: Any) -> Any:
-        """The order's node with every line item, the pages past the first read one by one."""
-        if not isinstance(node, dict):
-            return node
-        connection = node.get("lineItems") or {}
-        info = connection.get("pageInfo") or {}
-        nodes = list(connection.get("nodes") or [])
-        while info.get("hasNextPage") and info.get("endCursor"):
-            variables = {"id": node["id"], "first": documents.LINES_PAGE, "after": info["endCursor"]}
-            order = self.client.execute(documents.ORDER_LINES_PAGE, variables).get("order") or {}
-            more = order.get("lineItems") or {}
-            nodes.extend(more.get("nodes") or [])
-            info = more.get("pageInfo") or {}
-        return {**node, "lineItems": {"nodes": nodes}}
 
     def poll_job(self, job_id: str, *, idempotency_key: str) -> CancelResult:
         effect = PlatformEffect.objects.for_store(self.store).filter(idempotency_key=idempotency_key).first()

@@ -40,8 +40,7 @@ def orders_page_size(lines: int = PAGE_LINES, budget: int = MAX_QUERY_COST) -> i
 
 ORDERS_PAGE_SIZE = orders_page_size()
 
-ADDRESS_FIELDS = """
-fragment AmendAddress on MailingAddress {
+ADDRESS_SELECTION = """
   firstName
   lastName
   company
@@ -52,11 +51,11 @@ fragment AmendAddress on MailingAddress {
   zip
   countryCodeV2
   phone
-}
 """
 
-ORDER_FIELDS = """
-fragment AmendOrder on Order {
+# What Amend reads of an order, but its line items: shared by the AmendOrder fragment and the bulk export.
+ORDER_SELECTION = (
+    """
   id
   name
   number
@@ -80,17 +79,16 @@ fragment AmendOrder on Order {
   currentTotalPriceSet { shopMoney { amount } }
   totalRefundedSet { shopMoney { amount } }
   risk { recommendation assessments { riskLevel } }
-  shippingAddress { ...AmendAddress }
-  billingAddress { ...AmendAddress }
-  lineItems(first: $lines) {
-    pageInfo { hasNextPage endCursor }
-    nodes { ...AmendLine }
-  }
-}
+  shippingAddress {"""
+    + ADDRESS_SELECTION
+    + """  }
+  billingAddress {"""
+    + ADDRESS_SELECTION
+    + """  }
 """
+)
 
-LINE_FIELDS = """
-fragment AmendLine on LineItem {
+LINE_SELECTION = """
   id
   title
   variantTitle
@@ -102,8 +100,21 @@ fragment AmendLine on LineItem {
   totalDiscountSet { shopMoney { amount } }
   variant { id }
   product { id productType tags }
+"""
+
+ORDER_FIELDS = (
+    """
+fragment AmendOrder on Order {"""
+    + ORDER_SELECTION
+    + """  lineItems(first: $lines) {
+    pageInfo { hasNextPage endCursor }
+    nodes { ...AmendLine }
+  }
 }
 """
+)
+
+LINE_FIELDS = "\nfragment AmendLine on LineItem {" + LINE_SELECTION + "}\n"
 
 FETCH_ORDER = (
     """
@@ -113,7 +124,6 @@ query AmendFetchOrder($id: ID!, $lines: Int!) {
 """
     + ORDER_FIELDS
     + LINE_FIELDS
-    + ADDRESS_FIELDS
 )
 
 # The line items of an order past the first page.
@@ -144,7 +154,6 @@ query AmendOrdersPage($first: Int!, $lines: Int!, $after: String, $query: String
 """
     + ORDER_FIELDS
     + LINE_FIELDS
-    + ADDRESS_FIELDS
 )
 
 ORDER_CANCEL = """
@@ -283,6 +292,46 @@ BULK_CANCEL_STATUS = (
     + CANCEL_STATUS_FIELDS
 )
 
+# A store's order history, exported by Shopify in the background as one JSONL file: each order a line,
+# each of its line items a line of its own naming the order in `__parentId`.
+# https://shopify.dev/docs/apps/build/apis/graphql-admin/bulk-operations/queries
+BULK_ORDERS_START = """
+mutation AmendBulkOrders($query: String!) {
+  bulkOperationRunQuery(query: $query) {
+    bulkOperation { id status }
+    userErrors { field message code }
+  }
+}
+"""
+
+BULK_OPERATION = """
+query AmendBulkOperation($id: ID!) {
+  bulkOperation(id: $id) { id status errorCode objectCount rootObjectCount url partialDataUrl }
+}
+"""
+
+
+def bulk_orders_query(search: str) -> str:
+    """The query the bulk export runs: every order matching Shopify's search syntax, with its lines.
+
+    A bulk query takes no variables and its connections no `first`; it is validated by Shopify
+    (and by the tests) like any document.
+    """
+    return (
+        "{\n  orders(query: "
+        + _graphql_string(search)
+        + ", sortKey: CREATED_AT) {\n    edges {\n      node {"
+        + ORDER_SELECTION
+        + "        lineItems {\n          edges {\n            node {"
+        + LINE_SELECTION
+        + "            }\n          }\n        }\n      }\n    }\n  }\n}\n"
+    )
+
+
+def _graphql_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 DOCUMENTS: dict[str, str] = {
     "AmendFetchOrder": FETCH_ORDER,
     "AmendOrderLines": ORDER_LINES_PAGE,
@@ -299,6 +348,8 @@ DOCUMENTS: dict[str, str] = {
     "AmendDraftOrdersByTag": DRAFT_ORDERS_BY_TAG,
     "AmendWebhookSubscriptionCreate": WEBHOOK_SUBSCRIPTION_CREATE,
     "AmendBulkCancelStatus": BULK_CANCEL_STATUS,
+    "AmendBulkOrders": BULK_ORDERS_START,
+    "AmendBulkOperation": BULK_OPERATION,
 }
 
 # The largest variables Amend sends each document with, for the cost of what it may request.
@@ -326,6 +377,8 @@ COSTS: dict[str, int] = {
     "AmendDraftOrdersByTag": 3,
     "AmendWebhookSubscriptionCreate": 12,
     "AmendBulkCancelStatus": BULK_CANCEL_STATUS_SLOTS,
+    "AmendBulkOrders": 12,
+    "AmendBulkOperation": 1,
 }
 
 _OPERATION = re.compile(r"\b(?:query|mutation)\s+(\w+)")
