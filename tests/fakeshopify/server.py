@@ -82,6 +82,13 @@ class Shop:
     # Scripted trouble: HTTP statuses to answer with, and mutations whose answer gets lost.
     failures: list[int] = field(default_factory=list)
     lose_answers: int = 0
+    # Steady trouble for fault runs: every `fail_every`-th call answers one of `fail_statuses` without
+    # running, and every `lose_every`-th mutation runs but its answer is lost (504). 0: never.
+    fail_every: int = 0
+    fail_statuses: tuple[int, ...] = (500, 502, 503)
+    lose_every: int = 0
+    served: int = 0
+    mutations_served: int = 0
     calls: list[str] = field(default_factory=list)
     # (operation, requested cost) of every query that ran.
     costs: list[tuple[str, int]] = field(default_factory=list)
@@ -710,6 +717,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(401, {"errors": "[API] Invalid API key or access token"})
             if shop.failures:
                 return self._send(shop.failures.pop(0), {"errors": "Service unavailable"})
+            shop.served += 1
+            if shop.fail_every and shop.served % shop.fail_every == 0:
+                status = shop.fail_statuses[(shop.served // shop.fail_every) % len(shop.fail_statuses)]
+                return self._send(status, {"errors": "Internal Server Error"})
             query = body.get("query", "")
             variables = body.get("variables") or {}
             refused, operation = fake.check(query, variables)
@@ -738,8 +749,12 @@ class _Handler(BaseHTTPRequestHandler):
             actual = min(cost, actual_cost(admin_schema(), query, variables, answer.get("data")))
             shop.available = min(shop.maximum, shop.available + cost - actual)
             answer["extensions"] = self._throttle(shop, cost, actual)
+            if is_mutation:
+                shop.mutations_served += 1
             if is_mutation and shop.lose_answers:
                 shop.lose_answers -= 1
+                return self._send(504, {"errors": "Gateway Timeout"})
+            if is_mutation and shop.lose_every and shop.mutations_served % shop.lose_every == 0:
                 return self._send(504, {"errors": "Gateway Timeout"})
         return self._send(200, answer)
 
