@@ -228,7 +228,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://localhost//")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = DATA_DIR / "broker"
+    # kombu's filesystem transport, acknowledging without a two-second wait (portal/broker.py).
+    CELERY_BROKER_TRANSPORT = "portal.broker:Transport"
+    _broker_dir = Path(env_str("CELERY_FILESYSTEM_BROKER_DIR", str(DATA_DIR / "broker")))
     for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -237,6 +239,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        # The worker looks for new messages this often when it has none it may take (with one task
+        # prefetched, that is after every task): kombu's default second made the demo run a task a second.
+        "polling_interval": env_int("CELERY_FILESYSTEM_POLL_MS", 5) / 1000,
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # A task not acknowledged within this many seconds is delivered again (at-least-once).
