@@ -2,7 +2,8 @@
 
 It answers the OAuth token exchange and runs GraphQL documents against Shopify's real published
 schema (so a document Shopify would reject is rejected here too), with a small in-memory shop:
-orders, asynchronous cancel jobs, order edits, draft orders and webhook subscriptions. It keeps
+orders, asynchronous cancel jobs, refunds (tests/fakeshopify/refunds.py), order edits, draft
+orders and webhook subscriptions. It keeps
 Shopify's cost-based rate limit: each query's requested cost is worked out from the schema by
 Shopify's rules (tests/fakeshopify/cost.py), a query over 1,000 points is refused with
 MAX_COST_EXCEEDED, the bucket must hold the requested cost (THROTTLED when it does not) and gets
@@ -28,6 +29,7 @@ from typing import Any
 
 from graphql import GraphQLError, OperationDefinitionNode, graphql_sync, parse, validate
 
+from tests.fakeshopify import refunds
 from tests.fakeshopify.cost import MAX_SINGLE_QUERY_COST, CostError, actual_cost, requested_cost
 from tests.fakeshopify.schema import admin_schema
 
@@ -71,6 +73,10 @@ class Shop:
     edits: dict[str, dict[str, Any]] = field(default_factory=dict)
     drafts: list[dict[str, Any]] = field(default_factory=list)
     subscriptions: list[tuple[str, str]] = field(default_factory=list)
+    # Every refund made, and the first answer for each `@idempotent` key (tests/fakeshopify/refunds.py).
+    refunds: list[dict[str, Any]] = field(default_factory=list)
+    refund_keys: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    declined_refunds: list[str] = field(default_factory=list)
     prices: dict[str, Decimal] = field(default_factory=dict)
     # The leaky bucket of query-cost points.
     maximum: float = 1000.0
@@ -238,6 +244,7 @@ class FakeShopify:
             shop.prices.setdefault(variant_id, Decimal(price))
             order["lineItems"]["nodes"].append(self._line(variant_id, quantity, Decimal(price)))
         self._recompute(order)
+        refunds.payments(order)
         with self.lock:
             shop.orders[order["id"]] = order
         return order
@@ -245,6 +252,13 @@ class FakeShopify:
     def fail_next(self, domain: str, *statuses: int) -> None:
         with self.lock:
             self.shops[domain].failures.extend(statuses)
+
+    def decline_next_refund(
+        self, domain: str, message: str = "The payment provider declined the refund."
+    ) -> None:
+        """Answer the next refundCreate with a userError (as for a refund the payment provider declines)."""
+        with self.lock:
+            self.shops[domain].declined_refunds.append(message)
 
     def lose_next_answer(self, domain: str) -> None:
         """Carry out the next mutation but answer 504, as if the connection broke on the way back."""
@@ -352,6 +366,7 @@ def _order_view(order: dict[str, Any]) -> dict[str, Any]:
     view = copy.deepcopy(order)
     lines = view["lineItems"]["nodes"]
     view["lineItems"] = lambda info, first=None, after=None, **_: _page(lines, first, after)
+    view["suggestedRefund"] = refunds.suggested_refund(order)
     return view
 
 
@@ -423,6 +438,9 @@ class _Root:
             "note": staffNote,
         }
         return {"job": {"id": job_id, "done": False}, "orderCancelUserErrors": []}
+
+    def refundCreate(self, info, input):
+        return refunds.refund_create(self.shop, info, input, view=_order_view)
 
     def orderEditBegin(self, info, id):
         order = self.shop.orders.get(id)
