@@ -113,6 +113,15 @@ def test_a_five_percent_fee_cancels_without_a_refund_then_refunds_95_percent_onc
     assert "Refund: $23.75" in text or "Refund: 23.75" in text, text
     assert "restocking fee" in text and "1.25" in text
 
+    # in the store's own language too
+    from cancellations.notifications.services import render_request_email
+
+    shopify_store.locale = "sv"
+    shopify_store.save(update_fields=["locale"])
+    request.refresh_from_db()
+    _, swedish, _ = render_request_email(request, "completed")
+    assert "23,75 USD betalas tillbaka" in swedish and "En returavgift på 1,25 USD" in swedish
+
     # and running it again changes nothing
     assert execute_request(store=shopify_store, request_id=request.pk) == "skipped"
     assert len(shop.refunds) == 1
