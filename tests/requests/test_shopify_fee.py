@@ -292,3 +292,32 @@ def test_the_fake_refuses_a_refund_of_more_than_is_refundable(fake_shopify, shop
     assert "exceeds" in payload["refundCreate"]["userErrors"][0]["message"]
     assert remote["totalRefundedSet"]["shopMoney"]["amount"] == "0.00"
     assert _shop(fake_shopify, shopify_store).refunds == []
+
+
+def test_store_credit_less_the_fee_goes_to_the_customer_and_without_a_customer_it_is_refused(
+    fake_shopify, shopify_store
+):
+    from cancellations.policy import RefundOption, RefundSettings
+
+    _policy(shopify_store, fees=FIVE_PERCENT, refunds=RefundSettings(method=RefundOption.STORE_CREDIT))
+    with_customer = _mirrored_order(fake_shopify, shopify_store, customer={"id": "gid://shopify/Customer/1"})
+    guest = _mirrored_order(fake_shopify, shopify_store)
+
+    credited = _cancel(shopify_store, with_customer, key="credit-1")
+    refused = _cancel(shopify_store, guest, key="credit-2")
+    assert _run(shopify_store, credited)[-1] == COMPLETED
+    assert _run(shopify_store, refused)[-1] == FAILED
+
+    shop = _shop(fake_shopify, shopify_store)
+    (refund,) = shop.refunds
+    assert refund["order"] == with_customer.platform_id
+    assert refund["input"]["refundMethods"] == [
+        {"storeCreditRefund": {"amount": {"amount": "23.75", "currencyCode": "USD"}}}
+    ]
+    assert "transactions" not in refund["input"]
+    credited.refresh_from_db()
+    refused.refresh_from_db()
+    assert credited.refund_amount == Decimal("23.75") and credited.fee == Decimal("1.25")
+    assert refused.last_error_code == PlatformErrorCode.REFUND_REFUSED
+    assert "Store credit can only be issued to a customer" in refused.last_error
+    assert fake_shopify.order(shopify_store.platform_domain, guest.platform_id)["cancelledAt"]
