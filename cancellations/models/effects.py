@@ -25,6 +25,8 @@ class PlatformEffect(TenantModel):
         CANCEL = "cancel", _("Cancel")
         EDIT = "edit", _("Edit")
         REORDER = "reorder", _("Reorder")
+        # The refund less a restocking fee after a cancel that refunded nothing (Shopify).
+        REFUND = "refund", _("Refund")
 
     class Status(models.TextChoices):
         # Sent to the platform, outcome unknown (the process may have died mid-call).

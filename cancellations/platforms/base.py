@@ -117,7 +117,7 @@ class CancelRequest:
     restock: bool = True
     notify_customer: bool = True
     staff_note: str = ""
-    # A restocking fee kept from the refund (the built-in store; Shopify's cancel refunds in full).
+    # A restocking fee kept from the refund (Shopify: the cancel refunds nothing, a refund follows).
     fee: Decimal = Decimal("0.00")
 
     def __post_init__(self) -> None:
@@ -135,6 +135,8 @@ class CancelResult:
     status: EffectStatus
     job_id: str = ""
     refunded: Decimal = Decimal("0.00")
+    # The restocking fee kept from the refund, where the platform refunded less a fee.
+    fee: Decimal = Decimal("0.00")
     replayed: bool = False
     # The order as the platform described it after cancelling, for the caller to write to the mirror
     # (adapters do not write the mirror of a remote platform). Not stored with the result.
@@ -409,6 +411,11 @@ class PlatformAdapter(ABC):
     def status_query_cost(self, count: int) -> float:
         """What one `cancel_statuses` call for `count` orders spends of the bucket."""
         return float(count)
+
+    def refunds_after_cancel(self, request: CancelRequest) -> bool:
+        """Whether the refund of this cancel is a step of its own after the cancel (Shopify, keeping a
+        fee): then an order found cancelled does not yet mean the request is carried out."""
+        return False
 
     # --- importing a store's order history in one export ---
 

@@ -113,6 +113,11 @@ class PlatformErrorCode(ErrorCode):
         None,
     )
     FEE_INVALID = "fee_invalid", "A fee is below zero.", None
+    REFUND_REFUSED = (
+        "refund_refused",
+        "The order is cancelled but the platform refused the refund less the fee.",
+        None,
+    )
     STAFF_NOTE_TOO_LONG = "staff_note_too_long", "The staff note is over 255 characters.", None
     EDIT_EMPTY = "edit_empty", "An edit has no changes.", None
     EDIT_REFUSED = "edit_refused", "Shopify refused a step of the order edit.", None

@@ -147,6 +147,22 @@ def _note(request: OrderRequest) -> str:
     return f"Amend request {request.pk}" + (f": {request.reason_code}" if request.reason_code else "")
 
 
+def _cancel_request(store: Store, request: OrderRequest) -> CancelRequest:
+    """What the platform is asked for a cancel or a withdrawal (the same on every try)."""
+    by_rule = cancel_options_for(store=store, request=request)
+    default_reason = CancelReason.CUSTOMER if request.requester_kind == "customer" else CancelReason.STAFF
+    return CancelRequest(
+        request.order.platform_id,
+        reason=by_rule.reason if by_rule else default_reason,
+        refund=_refund_method(request),
+        restock=execution_choice(request, "restock", by_rule.restock if by_rule else True),
+        notify_customer=False,  # Amend tells the customer itself
+        staff_note=_note(request),
+        # A withdrawal is refunded in full (Directive 2011/83/EU, Art. 13); a cancel keeps its fee.
+        fee=request.fee if request.kind == RequestKind.CANCEL else Decimal("0.00"),
+    )
+
+
 def _call_platform(
     store: Store, request: OrderRequest
 ) -> tuple[str, str, dict[str, Any], OrderSnapshot | None]:
@@ -161,21 +177,7 @@ def _call_platform(
         return EffectStatus.COMPLETED, "", {"return_required": True}, None
     adapter = _adapter(store)
     if request.kind in (RequestKind.CANCEL, RequestKind.WITHDRAWAL):
-        by_rule = cancel_options_for(store=store, request=request)
-        default_reason = CancelReason.CUSTOMER if request.requester_kind == "customer" else CancelReason.STAFF
-        result = adapter.cancel(
-            CancelRequest(
-                order.platform_id,
-                reason=by_rule.reason if by_rule else default_reason,
-                refund=_refund_method(request),
-                restock=execution_choice(request, "restock", by_rule.restock if by_rule else True),
-                notify_customer=False,  # Amend tells the customer itself
-                staff_note=_note(request),
-                # A withdrawal is refunded in full (Directive 2011/83/EU, Art. 13); a cancel keeps its fee.
-                fee=request.fee if request.kind == RequestKind.CANCEL else Decimal("0.00"),
-            ),
-            idempotency_key=key,
-        )
+        result = adapter.cancel(_cancel_request(store, request), idempotency_key=key)
         return result.status, result.job_id, to_json(result), result.order
     changes = list(request.changes.all())
     if request.kind == RequestKind.EDIT:
@@ -283,21 +285,30 @@ def _after_success(
             request.save(update_fields=["platform_job_id", "next_attempt_at", "updated_at"])
             enqueue_poll(store_id=store.pk, request_id=request.pk, countdown=delay)
             return PENDING
+        kept = Decimal(str(result.get("fee") or "0"))
+        # Where the platform refunded less a fee itself, what it refunded and kept is what the
+        # customer is told (Shopify's refundable amount may differ from the mirror's).
+        money = {"fee": kept, "refund_amount": Decimal(str(result["refunded"]))} if kept > 0 else {}
         event = transition(
             request,
             S.COMPLETED,
             actor=_executor(),
             action="completed",
             now=now,
-            data={"replayed": bool(result.get("replayed")), "attempts": request.attempts},
+            data={"replayed": bool(result.get("replayed")), "attempts": request.attempts, **_money(money)},
             completed_at=now,
             result=result,
             next_attempt_at=None,
             last_error="",
             last_error_code="",
+            **money,
         )
         notifications.queue_customer_email(request, event, "completed")
     return COMPLETED
+
+
+def _money(amounts: dict[str, Decimal]) -> dict[str, str]:
+    return {name: str(amount) for name, amount in amounts.items()}
 
 
 def _gave_up(request: OrderRequest) -> str:
@@ -367,6 +378,10 @@ def _cancelled_after_all(store: Store, request_id: int) -> bool:
     if status is None or status.cancelled_at is None:
         return False
     record_cancelled(store=store, order_id=order.pk, status=status)
+    if adapter.refunds_after_cancel(_cancel_request(store, request)):
+        # The order is cancelled, but the refund less the fee is a step of its own that has not
+        # been seen through: the request is not carried out (a retry finds the cancel in the ledger).
+        return False
     result = CancelResult(status=EffectStatus.COMPLETED, job_id=request.platform_job_id)
     PlatformEffect.objects.for_store(store).filter(idempotency_key=request.platform_key).exclude(
         status=PlatformEffect.Status.COMPLETED

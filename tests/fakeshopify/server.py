@@ -2,7 +2,8 @@
 
 It answers the OAuth token exchange and runs GraphQL documents against Shopify's real published
 schema (so a document Shopify would reject is rejected here too), with a small in-memory shop:
-orders, asynchronous cancel jobs, order edits, draft orders and webhook subscriptions. It keeps
+orders, asynchronous cancel jobs, refunds (tests/fakeshopify/refunds.py), order edits, draft
+orders and webhook subscriptions. It keeps
 Shopify's cost-based rate limit: each query's requested cost is worked out from the schema by
 Shopify's rules (tests/fakeshopify/cost.py), a query over 1,000 points is refused with
 MAX_COST_EXCEEDED, the bucket must hold the requested cost (THROTTLED when it does not) and gets
@@ -28,6 +29,7 @@ from typing import Any
 
 from graphql import GraphQLError, OperationDefinitionNode, graphql_sync, parse, validate
 
+from tests.fakeshopify import refunds
 from tests.fakeshopify.cost import MAX_SINGLE_QUERY_COST, CostError, actual_cost, requested_cost
 from tests.fakeshopify.schema import admin_schema
 
@@ -73,6 +75,10 @@ class Shop:
     subscriptions: list[tuple[str, str]] = field(default_factory=list)
     # Bulk operations: id -> {"status", "search", "polls", "file", ...}
     bulk: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Every refund made, and the first answer for each `@idempotent` key (tests/fakeshopify/refunds.py).
+    refunds: list[dict[str, Any]] = field(default_factory=list)
+    refund_keys: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    declined_refunds: list[str] = field(default_factory=list)
     prices: dict[str, Decimal] = field(default_factory=dict)
     # The leaky bucket of query-cost points.
     maximum: float = 1000.0
@@ -251,6 +257,7 @@ class FakeShopify:
             shop.prices.setdefault(variant_id, Decimal(price))
             order["lineItems"]["nodes"].append(self._line(variant_id, quantity, Decimal(price)))
         self._recompute(order)
+        refunds.payments(order)
         with self.lock:
             shop.orders[order["id"]] = order
         return order
@@ -258,6 +265,13 @@ class FakeShopify:
     def fail_next(self, domain: str, *statuses: int) -> None:
         with self.lock:
             self.shops[domain].failures.extend(statuses)
+
+    def decline_next_refund(
+        self, domain: str, message: str = "The payment provider declined the refund."
+    ) -> None:
+        """Answer the next refundCreate with a userError (as for a refund the payment provider declines)."""
+        with self.lock:
+            self.shops[domain].declined_refunds.append(message)
 
     def lose_next_answer(self, domain: str) -> None:
         """Carry out the next mutation but answer 504, as if the connection broke on the way back."""
@@ -342,11 +356,12 @@ class FakeShopify:
         if operation["polls"] < self.bulk_polls:
             return
         out = []
+        order_fields, line_fields = operation["order_fields"], operation["line_fields"]
         for order in orders:
-            out.append(json.dumps({k: v for k, v in order.items() if k != "lineItems"}))
+            out.append(json.dumps({k: order.get(k) for k in order_fields}))
         for order in orders:
             for line in order["lineItems"]["nodes"]:
-                out.append(json.dumps({**line, "__parentId": order["id"]}))
+                out.append(json.dumps({**{k: line.get(k) for k in line_fields}, "__parentId": order["id"]}))
         operation["file"] = ("\n".join(out) + "\n").encode() if out else b""
         operation["status"] = "COMPLETED"
 
@@ -403,6 +418,34 @@ def _page(nodes: list[Any], first: int | None, after: str | None) -> dict[str, A
     }
 
 
+def _node_fields(selection_set: Any) -> tuple[list[str], Any]:
+    """The field names selected on a connection's node (through edges { node } or nodes), and the
+    selection of its nested `lineItems`."""
+    for field_node in selection_set.selections if selection_set else ():
+        name = field_node.name.value
+        if name == "nodes":
+            inner = field_node.selection_set
+        elif name == "edges":
+            inner = next(
+                (f.selection_set for f in field_node.selection_set.selections if f.name.value == "node"), None
+            )
+        else:
+            continue
+        names = [f.name.value for f in inner.selections if getattr(f, "name", None)]
+        lines = next((f.selection_set for f in inner.selections if f.name.value == "lineItems"), None)
+        return names, lines
+    return [], None
+
+
+def _bulk_selected_fields(document: Any) -> tuple[list[str], list[str]]:
+    """What the bulk query selects of each order and of each line item: only that goes in the file."""
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    orders = next(f for f in operation.selection_set.selections if f.name.value == "orders")
+    order_fields, lines = _node_fields(orders.selection_set)
+    line_fields, _ = _node_fields(lines)
+    return [name for name in order_fields if name != "lineItems"], line_fields
+
+
 def _bulk_orders_search(document: Any) -> str | None:
     """The `query:` search of the bulk query's `orders` connection ("" for none); None without one."""
     operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
@@ -420,6 +463,7 @@ def _order_view(order: dict[str, Any]) -> dict[str, Any]:
     view = copy.deepcopy(order)
     lines = view["lineItems"]["nodes"]
     view["lineItems"] = lambda info, first=None, after=None, **_: _page(lines, first, after)
+    view["suggestedRefund"] = refunds.suggested_refund(order)
     return view
 
 
@@ -473,7 +517,15 @@ class _Root:
                 "OPERATION_IN_PROGRESS",
             )
         operation_id = f"gid://shopify/BulkOperation/{next(_ids)}"
-        self.shop.bulk[operation_id] = {"status": "CREATED", "search": search, "polls": 0, "file": b""}
+        order_fields, line_fields = _bulk_selected_fields(document)
+        self.shop.bulk[operation_id] = {
+            "status": "CREATED",
+            "search": search,
+            "polls": 0,
+            "file": b"",
+            "order_fields": order_fields,
+            "line_fields": line_fields,
+        }
         return {"bulkOperation": {"id": operation_id, "status": "CREATED"}, "userErrors": []}
 
     def bulkOperation(self, info, id):
@@ -540,6 +592,9 @@ class _Root:
             "note": staffNote,
         }
         return {"job": {"id": job_id, "done": False}, "orderCancelUserErrors": []}
+
+    def refundCreate(self, info, input):
+        return refunds.refund_create(self.shop, info, input, view=_order_view)
 
     def orderEditBegin(self, info, id):
         order = self.shop.orders.get(id)

@@ -27,7 +27,6 @@ from cancellations.platforms.base import (
     CancelResult,
     CancelStatus,
     ChangeAddress,
-    EditChange,
     EditRequest,
     EditResult,
     EffectStatus,
@@ -37,7 +36,6 @@ from cancellations.platforms.base import (
     PermanentPlatformError,
     PlatformAdapter,
     RateBudget,
-    RemoveLine,
     ReorderRequest,
     ReorderResult,
     SetQuantity,
@@ -48,8 +46,9 @@ from cancellations.platforms.base import (
 )
 from cancellations.platforms.errors import PlatformErrorCode, ShopifyErrorCode
 from cancellations.platforms.ledger import claim_effect, exclusive_key, record_outcome
-from cancellations.platforms.shopify import bulk_status, documents, export
+from cancellations.platforms.shopify import bulk_status, documents, export, refunds
 from cancellations.platforms.shopify.client import ShopifyClient, bucket_report
+from cancellations.platforms.shopify.edits import already_applied, check_editable
 from cancellations.platforms.shopify.lines import all_lines
 from cancellations.platforms.shopify.payloads import (
     UnprocessablePayload,
@@ -186,13 +185,19 @@ class ShopifyAdapter(PlatformAdapter):
         return snapshots, (info.get("endCursor") if info.get("hasNextPage") else None)
 
     def poll_job(self, job_id: str, *, idempotency_key: str) -> CancelResult:
-        effect = PlatformEffect.objects.for_store(self.store).filter(idempotency_key=idempotency_key).first()
+        effects = PlatformEffect.objects.for_store(self.store)
+        effect = (
+            effects.filter(idempotency_key=idempotency_key).first()
+            or effects.filter(idempotency_key=refunds.cancel_key(idempotency_key)).first()
+        )
         if effect is None:
             raise PermanentPlatformError(
                 "No change is recorded under this key.", code=PlatformErrorCode.JOB_NOT_FOUND
             )
+        owed = refunds.FeeRefund.owed_after(effect.result)
         if effect.status == PlatformEffect.Status.COMPLETED:
-            return from_json(CancelResult, effect.result, replayed=True)
+            done = from_json(CancelResult, effect.result, replayed=True)
+            return done if owed is None else refunds.refund_once(self, owed, idempotency_key, done)
         job = self.client.execute(documents.JOB, {"id": job_id or effect.job_id}).get("job")
         if job is None:
             raise PermanentPlatformError(
@@ -207,24 +212,39 @@ class ShopifyAdapter(PlatformAdapter):
                 "Shopify finished the cancellation but the order is not cancelled.",
                 code=PlatformErrorCode.CANCEL_FAILED,
             )
-        return self._complete_cancel(effect, snapshot, replayed=False)
+        done = self._complete_cancel(effect, snapshot, replayed=False)
+        return done if owed is None else refunds.refund_once(self, owed, idempotency_key, done)
 
     # --- effects ---
 
     def cancel(self, request: CancelRequest, *, idempotency_key: str) -> CancelResult:
+        if not refunds.keeps_fee(request):
+            return self._cancel_once(request, idempotency_key)
+        # Cancel refunding nothing, then refund less the fee: two effects, each under its own key.
+        owed = refunds.FeeRefund.of(request)
+        cancelled = self._cancel_once(request, refunds.cancel_key(idempotency_key), then=owed)
+        if cancelled.status == EffectStatus.PENDING:
+            return cancelled
+        return refunds.refund_once(self, owed, idempotency_key, cancelled)
+
+    def refunds_after_cancel(self, request: CancelRequest) -> bool:
+        return refunds.keeps_fee(request)
+
+    def _cancel_once(
+        self, request: CancelRequest, idempotency_key: str, *, then: refunds.FeeRefund | None = None
+    ) -> CancelResult:
         with exclusive_key(self.store, idempotency_key):
-            effect, created = self._claim(PlatformEffect.Operation.CANCEL, request, idempotency_key)
+            effect, created = self.claim(PlatformEffect.Operation.CANCEL, request, idempotency_key)
             if effect.status != PlatformEffect.Status.STARTED:
                 return from_json(CancelResult, effect.result, replayed=True)
-            with self._forgotten_on_refusal(effect):
+            with self.forgotten_on_refusal(effect):
                 if not created:
                     # An earlier attempt may have got through before its worker stopped.
                     snapshot = self.fetch_order(request.order_platform_id, idempotency_key=idempotency_key)
                     if snapshot.cancelled_at is not None:
-                        return self._complete_cancel(effect, snapshot, replayed=True)
-                payload = self.client.execute(documents.ORDER_CANCEL, self._cancel_variables(request))[
-                    "orderCancel"
-                ]
+                        return self._complete_cancel(effect, snapshot, replayed=True, then=then)
+                variables = self._cancel_variables(request, refund=then is None)
+                payload = self.client.execute(documents.ORDER_CANCEL, variables)["orderCancel"]
                 errors = _user_errors(payload, "orderCancelUserErrors")
                 if errors and not created:
                     # After an earlier attempt of unknown outcome, a refusal may mean "already being
@@ -245,25 +265,25 @@ class ShopifyAdapter(PlatformAdapter):
                     record_outcome(
                         effect,
                         status=PlatformEffect.Status.PENDING,
-                        result=to_json(result),
+                        result={**to_json(result), **(then.carried() if then else {})},
                         job_id=result.job_id,
                     )
                 return result
 
     def edit(self, request: EditRequest, *, idempotency_key: str) -> EditResult:
         with exclusive_key(self.store, idempotency_key):
-            effect, _ = self._claim(PlatformEffect.Operation.EDIT, request, idempotency_key)
+            effect, _ = self.claim(PlatformEffect.Operation.EDIT, request, idempotency_key)
             if effect.status != PlatformEffect.Status.STARTED:
                 return from_json(EditResult, effect.result, replayed=True)
-            with self._forgotten_on_refusal(effect):
+            with self.forgotten_on_refusal(effect):
                 order = self.fetch_order(request.order_platform_id, idempotency_key=idempotency_key)
                 if order.cancelled_at is not None:
                     raise PermanentPlatformError(
                         "A cancelled order cannot be changed.", code=PlatformErrorCode.ORDER_CANCELLED
                     )
                 # Only what the order does not show yet: a retry after a lost answer does not repeat it.
-                todo = [change for change in request.changes if not _already_applied(change, order)]
-                _check_editable(todo, order)
+                todo = [change for change in request.changes if not already_applied(change, order)]
+                check_editable(todo, order)
                 total = order.total
                 for change in todo:
                     if isinstance(change, ChangeAddress):
@@ -278,11 +298,11 @@ class ShopifyAdapter(PlatformAdapter):
 
     def create_reorder(self, request: ReorderRequest, *, idempotency_key: str) -> ReorderResult:
         with exclusive_key(self.store, idempotency_key):
-            effect, created = self._claim(PlatformEffect.Operation.REORDER, request, idempotency_key)
+            effect, created = self.claim(PlatformEffect.Operation.REORDER, request, idempotency_key)
             if effect.status != PlatformEffect.Status.STARTED:
                 return from_json(ReorderResult, effect.result, replayed=True)
             tag = "amend-" + hashlib.sha256(f"{self.store.pk}:{idempotency_key}".encode()).hexdigest()[:24]
-            with self._forgotten_on_refusal(effect):
+            with self.forgotten_on_refusal(effect):
                 if not created:
                     found = self.client.execute(documents.DRAFT_ORDERS_BY_TAG, {"query": f"tag:{tag}"})
                     nodes = (found.get("draftOrders") or {}).get("nodes") or []
@@ -320,7 +340,7 @@ class ShopifyAdapter(PlatformAdapter):
 
     # --- helpers ---
 
-    def _claim(self, operation: str, request: Any, idempotency_key: str) -> tuple[PlatformEffect, bool]:
+    def claim(self, operation: str, request: Any, idempotency_key: str) -> tuple[PlatformEffect, bool]:
         # Committed before Shopify is called: if this worker dies mid-call, the row says "outcome unknown".
         with transaction.atomic():
             return claim_effect(
@@ -337,7 +357,7 @@ class ShopifyAdapter(PlatformAdapter):
         ).delete()
 
     @contextmanager
-    def _forgotten_on_refusal(self, effect: PlatformEffect) -> Iterator[None]:
+    def forgotten_on_refusal(self, effect: PlatformEffect) -> Iterator[None]:
         """On a refusal nothing happened on Shopify, so the claim goes and a later try starts afresh."""
         try:
             yield
@@ -345,9 +365,11 @@ class ShopifyAdapter(PlatformAdapter):
             self._forget(effect)
             raise
 
-    def _cancel_variables(self, request: CancelRequest) -> dict[str, Any]:
+    def _cancel_variables(self, request: CancelRequest, *, refund: bool = True) -> dict[str, Any]:
         refund_method: dict[str, Any] | None
-        if request.refund == RefundMethod.ORIGINAL:
+        if not refund:
+            refund_method = None  # Shopify leaves the money alone; a refund less the fee follows
+        elif request.refund == RefundMethod.ORIGINAL:
             refund_method = {"originalPaymentMethodsRefund": True}
         elif request.refund == RefundMethod.STORE_CREDIT:
             refund_method = {"storeCreditRefund": {}}
@@ -363,10 +385,18 @@ class ShopifyAdapter(PlatformAdapter):
         }
 
     def _complete_cancel(
-        self, effect: PlatformEffect, snapshot: OrderSnapshot, *, replayed: bool
+        self,
+        effect: PlatformEffect,
+        snapshot: OrderSnapshot,
+        *,
+        replayed: bool,
+        then: refunds.FeeRefund | None = None,
     ) -> CancelResult:
         result = CancelResult(status=EffectStatus.COMPLETED, job_id=effect.job_id, refunded=snapshot.refunded)
-        record_outcome(effect, status=PlatformEffect.Status.COMPLETED, result=to_json(result))
+        # A refund still owed after this cancel stays on the row, for whoever looks next.
+        owed = then or refunds.FeeRefund.owed_after(effect.result)
+        carried = owed.carried() if owed else {}
+        record_outcome(effect, status=PlatformEffect.Status.COMPLETED, result={**to_json(result), **carried})
         # The caller writes the order to the mirror (with the request's completion).
         return CancelResult(
             status=result.status,
@@ -446,51 +476,3 @@ class ShopifyAdapter(PlatformAdapter):
                 "; ".join(e["message"] for e in _user_errors(payload)), code=PlatformErrorCode.EDIT_REFUSED
             )
         return payload
-
-
-def _already_applied(change: EditChange, order: OrderSnapshot) -> bool:
-    lines = {line.platform_id: line for line in order.lines}
-    if isinstance(change, ChangeAddress):
-        wanted = {k: v for k, v in change.address.as_mirror().items() if k != "name"}
-        return all(order.shipping_address.get(key) == value for key, value in wanted.items())
-    if isinstance(change, SetQuantity):
-        line = lines.get(change.line_platform_id)
-        return (line is None and change.quantity == 0) or (
-            line is not None and line.quantity == change.quantity
-        )
-    if isinstance(change, RemoveLine):
-        return change.line_platform_id not in lines
-    return change.line_platform_id not in lines and any(
-        line.variant_id == change.variant_platform_id for line in order.lines
-    )
-
-
-def _check_editable(changes: list[EditChange], order: OrderSnapshot) -> None:
-    lines = {line.platform_id: line for line in order.lines}
-    for change in changes:
-        if isinstance(change, ChangeAddress):
-            if any(line.fulfilled_quantity for line in order.lines):
-                raise PermanentPlatformError(
-                    "Items have already shipped to the old address.", code=PlatformErrorCode.ORDER_FULFILLED
-                )
-            continue
-        line = lines.get(change.line_platform_id)
-        if line is None:
-            raise PermanentPlatformError(
-                "This item is not on the order.", code=PlatformErrorCode.LINE_NOT_FOUND
-            )
-        keep = change.quantity if isinstance(change, SetQuantity) else 0
-        if line.fulfilled_quantity > keep:
-            raise PermanentPlatformError(
-                "This item has already shipped.", code=PlatformErrorCode.LINE_FULFILLED
-            )
-    remaining = {line.platform_id for line in order.lines} - {
-        c.line_platform_id
-        for c in changes
-        if isinstance(c, RemoveLine) or (isinstance(c, SetQuantity) and c.quantity == 0)
-    }
-    if not remaining and not any(isinstance(c, SwapVariant) for c in changes):
-        raise PermanentPlatformError(
-            "This would remove every item; cancel the order instead.",
-            code=PlatformErrorCode.ORDER_WOULD_BE_EMPTY,
-        )

@@ -179,6 +179,48 @@ mutation AmendOrderCancel(
 }
 """
 
+# What a cancelled order has left to refund, and how Shopify would pay it back: every line and the
+# shipping (`suggestFullRefund`), as transactions on the original payments or as store credit.
+# https://shopify.dev/docs/api/admin-graphql/2026-07/objects/SuggestedRefund
+SUGGESTED_REFUND = """
+query AmendSuggestedRefund($id: ID!, $allocation: RefundMethodAllocation!) {
+  order(id: $id) {
+    id
+    cancelledAt
+    displayFinancialStatus
+    totalRefundedSet { shopMoney { amount } }
+    suggestedRefund(suggestFullRefund: true, refundShipping: true, refundMethodAllocation: $allocation) {
+      maximumRefundableSet { shopMoney { amount currencyCode } }
+      suggestedTransactions {
+        gateway
+        kind
+        amountSet { shopMoney { amount } }
+        maximumRefundableSet { shopMoney { amount } }
+        parentTransaction { id }
+      }
+      suggestedRefundMethods {
+        amount { shopMoney { amount } }
+        maximumRefundable { shopMoney { amount } }
+      }
+    }
+  }
+}
+"""
+
+# A refund of money only (the cancel restocked already). From 2026-04 Shopify requires an idempotency
+# key on refundCreate: a repeat with the same key answers the first refund instead of refunding again.
+# https://shopify.dev/docs/api/admin-graphql/2026-07/mutations/refundCreate
+# https://shopify.dev/docs/api/usage/idempotent-requests
+REFUND_CREATE = """
+mutation AmendRefundCreate($input: RefundInput!, $idempotencyKey: String!) {
+  refundCreate(input: $input) @idempotent(key: $idempotencyKey) {
+    refund { id totalRefundedSet { shopMoney { amount } } }
+    order { id displayFinancialStatus totalRefundedSet { shopMoney { amount } } }
+    userErrors { field message }
+  }
+}
+"""
+
 JOB = """
 query AmendJob($id: ID!) {
   job(id: $id) { id done }
@@ -338,6 +380,8 @@ DOCUMENTS: dict[str, str] = {
     "AmendOrdersPage": ORDERS_PAGE,
     "AmendOrderCancel": ORDER_CANCEL,
     "AmendJob": JOB,
+    "AmendSuggestedRefund": SUGGESTED_REFUND,
+    "AmendRefundCreate": REFUND_CREATE,
     "AmendOrderEditBegin": ORDER_EDIT_BEGIN,
     "AmendOrderEditSetQuantity": ORDER_EDIT_SET_QUANTITY,
     "AmendOrderEditAddVariant": ORDER_EDIT_ADD_VARIANT,
@@ -367,6 +411,8 @@ COSTS: dict[str, int] = {
     "AmendOrdersPage": CONNECTION_COST + ORDERS_PAGE_SIZE * order_cost(PAGE_LINES),
     "AmendOrderCancel": 12,
     "AmendJob": 1,
+    "AmendSuggestedRefund": 17,
+    "AmendRefundCreate": 17,
     "AmendOrderEditBegin": 514,
     "AmendOrderEditSetQuantity": 12,
     "AmendOrderEditAddVariant": 12,
