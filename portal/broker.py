@@ -8,7 +8,9 @@ Two things made a worker on kombu's filesystem transport run about one task a se
   after `MAX_WAIT` seconds, so the loop acknowledges and takes the next message at once.
 - Each message taken listed and sorted the whole folder. `Channel` keeps the sorted names of the last
   listing and lists again only when they are used up (a name another worker took meanwhile is
-  skipped: moving it fails).
+  skipped: moving it fails). Polling every few milliseconds also finds files the sender has created
+  but not yet written, which kombu's reader would take and fail to decode: an empty file is left for
+  the next listing.
 Everything else, the files and their format, is kombu's filesystem transport.
 """
 
@@ -41,8 +43,13 @@ class Channel(filesystem.Channel):
         taken_to = self.processed_folder if self.store_processed else tempfile.gettempdir()
         while names:
             name = names.popleft()
+            source = os.path.join(self.data_folder_in, name)
             try:
-                shutil.move(os.path.join(self.data_folder_in, name), taken_to)
+                # The sender creates the file, then writes the message in one write: an empty file is
+                # one being sent, left for the next listing.
+                if os.stat(source).st_size == 0:
+                    continue
+                shutil.move(source, taken_to)
             except OSError:
                 continue  # another worker took it
             path = os.path.join(taken_to, name)
