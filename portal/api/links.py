@@ -12,6 +12,7 @@ from typing import Any
 
 # Where the values come from, as OpenAPI runtime expressions.
 _FIRST = "$response.body#/results/0"
+_BODY = "$response.body#"
 _SAME_STORE = "$request.path.store_slug"
 
 # Every operation under /stores/{store_slug}/ that needs nothing but the store.
@@ -29,6 +30,7 @@ _STORE_OPERATIONS = (
 )
 _REQUEST_OPERATIONS = ("requests_retrieve", "requests_approve", "requests_reject")
 _RULE_OPERATIONS = ("rules_retrieve", "rules_update", "rules_partial_update", "rules_destroy")
+_RULE_WRITES = ("rules_update", "rules_partial_update")
 
 
 def _link(target: str, parameters: dict[str, str], body: Any = None) -> dict[str, Any]:
@@ -47,9 +49,19 @@ def _to_request(request_id: str) -> dict[str, dict[str, Any]]:
     return {f"to_{target}": _link(target, parameters) for target in _REQUEST_OPERATIONS}
 
 
-def _to_rule(rule_id: str) -> dict[str, dict[str, Any]]:
-    parameters = {"path.store_slug": _SAME_STORE, "path.rule_id": rule_id}
-    return {f"to_{target}": _link(target, parameters) for target in _RULE_OPERATIONS}
+def _to_rule(rule: str) -> dict[str, dict[str, Any]]:
+    """The rule's own operations; a change writes the rule back as read, so it is a valid one."""
+    parameters = {"path.store_slug": _SAME_STORE, "path.rule_id": f"{rule}/id"}
+    body = _rule_body(rule)
+    return {
+        f"to_{target}": _link(target, parameters, body=body if target in _RULE_WRITES else None)
+        for target in _RULE_OPERATIONS
+    }
+
+
+def _rule_body(rule: str) -> dict[str, str]:
+    fields = ("name", "triggers", "match", "conditions", "actions")
+    return {field: f"{rule}/{field}" for field in fields}
 
 
 def _to_order(order_id: str) -> dict[str, dict[str, Any]]:
@@ -83,6 +95,11 @@ def _back_to_request() -> dict[str, dict[str, Any]]:
     return {"to_requests_retrieve": _link("requests_retrieve", parameters)}
 
 
+def _copy_rule(rule: str) -> dict[str, dict[str, Any]]:
+    """A new rule like this one: the store's rules make a valid body to start from."""
+    return {"to_rules_create": _link("rules_create", {"path.store_slug": _SAME_STORE}, body=_rule_body(rule))}
+
+
 def _after_rule_delete() -> dict[str, dict[str, Any]]:
     parameters = {"path.store_slug": _SAME_STORE, "path.rule_id": "$request.path.rule_id"}
     return {"to_rules_retrieve": _link("rules_retrieve", parameters)}
@@ -103,7 +120,6 @@ def _after_policy(policy: str) -> dict[str, dict[str, Any]]:
 # operationId -> status code -> the links of that answer.
 LINKS: dict[str, dict[str, dict[str, dict[str, Any]]]] = {
     "stores_list": {"200": _to_store(f"{_FIRST}/slug")},
-    "stores_retrieve": {"200": _without(_to_store("$response.body#/slug"), "stores_retrieve")},
     "orders_list": {"200": _to_order(f"{_FIRST}/id")},
     "orders_retrieve": {"200": _without(_to_order("$response.body#/id"), "orders_retrieve")},
     "requests_list": {"200": _from_request(f"{_FIRST}/id", f"{_FIRST}/order_id")},
@@ -114,14 +130,14 @@ LINKS: dict[str, dict[str, dict[str, dict[str, Any]]]] = {
     "requests_approve": {"200": _back_to_request()},
     "requests_reject": {"200": _back_to_request()},
     "requests_decide": {"200": _to_request(f"{_FIRST}/id")},
-    "rules_list": {"200": _to_rule(f"{_FIRST}/id")},
-    "rules_create": {"201": _to_rule("$response.body#/id")},
-    "rules_retrieve": {"200": _without(_to_rule("$response.body#/id"), "rules_retrieve")},
-    "rules_update": {"200": _to_rule("$response.body#/id")},
-    "rules_partial_update": {"200": _to_rule("$response.body#/id")},
+    "rules_list": {"200": {**_to_rule(_FIRST), **_copy_rule(_FIRST)}},
+    "rules_create": {"201": _to_rule(_BODY)},
+    "rules_retrieve": {"200": {**_without(_to_rule(_BODY), "rules_retrieve"), **_copy_rule(_BODY)}},
+    "rules_update": {"200": _to_rule(_BODY)},
+    "rules_partial_update": {"200": _to_rule(_BODY)},
     "rules_destroy": {"204": _after_rule_delete()},
-    "policy_retrieve": {"200": _after_policy("$response.body#/policy")},
-    "policy_update": {"200": _after_policy("$response.body#/policy")},
+    "policy_retrieve": {"200": _without(_after_policy("$response.body#/policy"), "policy_retrieve")},
+    "policy_update": {"200": _without(_after_policy("$response.body#/policy"), "policy_update")},
 }
 
 

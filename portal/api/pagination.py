@@ -18,6 +18,9 @@ from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+CURSOR_PATTERN = r"^[A-Za-z0-9+/]+={0,2}$"
+CURSOR_MAX_LENGTH = 500
+
 
 class ApiCursorPagination(CursorPagination):
     page_size = 25
@@ -46,9 +49,9 @@ class ApiCursorPagination(CursorPagination):
             self._check_position(cursor.position)
         return cursor
 
-    def _check_position(self, position: str) -> None:
+    def _check_position(self, position: object) -> None:
         """The position must be a value of the first ordering field, or the query fails in the database."""
-        if "\x00" in position:  # PostgreSQL text cannot hold it
+        if "\x00" in str(position):  # PostgreSQL text cannot hold it
             raise self._invalid()
         model = getattr(self, "_model", None)
         if model is None:
@@ -105,7 +108,11 @@ def paginate(
 
 PAGE_PARAMETERS = [
     OpenApiParameter(
-        "cursor", str, OpenApiParameter.QUERY, description=_("From a page's `next` or `previous` link.")
+        "cursor",
+        # What the cursors in the links look like (base64); only those links' own cursors find a page.
+        {"type": "string", "pattern": CURSOR_PATTERN, "maxLength": CURSOR_MAX_LENGTH},
+        OpenApiParameter.QUERY,
+        description=_("From a page's `next` or `previous` link, as given; any other value is a 400."),
     ),
     OpenApiParameter(
         "page_size",
