@@ -378,10 +378,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
-    # The default hook, then the list of error codes appended to the description.
+    # The default hook, the list of error codes appended to the description, then the links between
+    # operations (an answer's ids feeding the next call).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "portal.api.error_catalogue.describe_error_codes",
+        "portal.api.links.add_links",
     ],
     "ENUM_NAME_OVERRIDES": {
         "RequestKindEnum": "cancellations.models.requests.RequestKind",

@@ -1,19 +1,25 @@
 """Cursor pagination for every API list: `?cursor=` from `next` / `previous`, `?page_size=` up to 100.
 
 A cursor is opaque and stable while rows are added, so a client walking a list never sees a row
-twice or misses one. A cursor that was tampered with is a 400 on `cursor`, not a 404.
+twice or misses one. A cursor that was tampered with is a 400 on `cursor`, not a 404, and so is one
+that decodes but holds a position of the wrong kind (a word where the list is ordered by time).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+CURSOR_PATTERN = r"^[A-Za-z0-9+/]+={0,2}$"
+CURSOR_MAX_LENGTH = 500
 
 
 class ApiCursorPagination(CursorPagination):
@@ -30,13 +36,37 @@ class ApiCursorPagination(CursorPagination):
         if ordering is not None:
             self.ordering = ordering
 
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
+        self._model = queryset.model
+        return super().paginate_queryset(queryset, request, view)
+
     def decode_cursor(self, request: Request) -> Cursor | None:
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except exceptions.NotFound:
-            raise exceptions.ValidationError(
-                {self.cursor_query_param: [self.invalid_cursor_message]}
-            ) from None
+            raise self._invalid() from None
+        if cursor is not None and cursor.position is not None:
+            self._check_position(cursor.position)
+        return cursor
+
+    def _check_position(self, position: object) -> None:
+        """The position must be a value of the first ordering field, or the query fails in the database."""
+        if "\x00" in str(position):  # PostgreSQL text cannot hold it
+            raise self._invalid()
+        model = getattr(self, "_model", None)
+        if model is None:
+            return
+        try:
+            field = model._meta.get_field(self.ordering[0].lstrip("-"))
+        except FieldDoesNotExist:
+            return
+        try:
+            field.to_python(position)
+        except (DjangoValidationError, ValueError, TypeError):
+            raise self._invalid() from None
+
+    def _invalid(self) -> exceptions.ValidationError:
+        return exceptions.ValidationError({self.cursor_query_param: [self.invalid_cursor_message]})
 
     def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
@@ -78,7 +108,11 @@ def paginate(
 
 PAGE_PARAMETERS = [
     OpenApiParameter(
-        "cursor", str, OpenApiParameter.QUERY, description=_("From a page's `next` or `previous` link.")
+        "cursor",
+        # What the cursors in the links look like (base64); only those links' own cursors find a page.
+        {"type": "string", "pattern": CURSOR_PATTERN, "maxLength": CURSOR_MAX_LENGTH},
+        OpenApiParameter.QUERY,
+        description=_("From a page's `next` or `previous` link, as given; any other value is a 400."),
     ),
     OpenApiParameter(
         "page_size",

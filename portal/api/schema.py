@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
 
 from portal.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from portal.api.serializers.common import ErrorSerializer
@@ -26,7 +27,26 @@ _RETRY_AFTER = {
 }
 
 
+def decimal_pattern(field: serializers.DecimalField) -> str:
+    """The strings the field takes: a digit at least, no sign when it cannot be negative."""
+    sign = "" if field.min_value is not None and field.min_value >= 0 else "-?"
+    whole, places = field.max_whole_digits, field.decimal_places
+    return rf"^{sign}(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
+
+
 class ApiAutoSchema(AutoSchema):
+    def _map_serializer_field(self, field: Any, direction: Any, bypass_extensions: bool = False) -> Any:
+        result = super()._map_serializer_field(field, direction, bypass_extensions)
+        # drf-spectacular's pattern allows a minus sign below a min_value of 0, and "" or ".".
+        if (
+            isinstance(field, serializers.DecimalField)
+            and "pattern" in result
+            and field.max_whole_digits
+            and field.decimal_places
+        ):
+            result["pattern"] = decimal_pattern(field)
+        return result
+
     def get_override_parameters(self) -> list[Any]:
         parameters = list(super().get_override_parameters())
         if self.method == "POST":

@@ -1,4 +1,4 @@
-"""Fixtures for the API tests: stores A and B, tokens, and a client that sends a token."""
+"""Fixtures for the API tests: stores A and B, tokens, a client that sends a token, a small world."""
 
 from __future__ import annotations
 
@@ -6,14 +6,18 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 
+from cancellations.rules.services import create_rule
 from tenants.access import staff_access
 from tenants.models import Agency, Store
 from tenants.roles import Role
 from tenants.tokens import API_SCOPES, create_agency_token, create_store_token
 from tests.api.receiver import receiver  # noqa: F401 - a fixture for the webhook tests
-from tests.factories import make_member
+from tests.factories import make_member, make_order
+from tests.requests.helpers import pending_request
 
 
 class TokenClient(Client):
@@ -64,3 +68,40 @@ def api_a(token_a: str) -> TokenClient:
 
 def agency_token(agency: Agency, scopes: Iterable[str] = API_SCOPES) -> str:
     return create_agency_token(agency=agency, name="Agency integration", scopes=scopes).secret
+
+
+@pytest.fixture
+def world(store_a, store_b, token_a) -> dict[str, Any]:
+    """A few orders and requests in store A (the token's) and B (never reachable)."""
+    orders = [make_order(store_a, email=f"buyer{n}@example.com") for n in range(3)]
+    requests = [pending_request(store_a, orders[0]), pending_request(store_a, orders[1], kind="reorder")]
+    make_order(store_b)
+    rule = create_rule(
+        store=store_a,
+        actor=None,
+        values={
+            "name": "Hold risky orders",
+            "triggers": ["order_created"],
+            "conditions": [{"type": "risk_level", "values": ["high"]}],
+            "actions": [{"type": "hold"}],
+        },
+    )
+    return {
+        "token": token_a,
+        "values": {
+            "store_slug": store_a.slug,
+            "order_id": orders[2].pk,
+            "request_id": requests[0].pk,
+            "rule_id": rule.pk,
+        },
+    }
+
+
+@pytest.fixture
+def _keep_the_test_connection():
+    """Run the WSGI app as Django's test client does: without closing the test's database connection."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

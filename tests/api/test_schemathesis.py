@@ -8,12 +8,9 @@ schema: status code, content type, headers and body. Each operation must really 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis import GenerationMode
@@ -25,10 +22,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from cancellations.rules.services import create_rule
 from portal.wsgi import application
-from tests.factories import make_order
-from tests.requests.helpers import pending_request
 
 pytestmark = pytest.mark.django_db
 
@@ -42,43 +36,6 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-
-
-@pytest.fixture
-def world(store_a, store_b, token_a) -> dict[str, Any]:
-    """A few orders and requests in store A (the token's) and B (never reachable)."""
-    orders = [make_order(store_a, email=f"buyer{n}@example.com") for n in range(3)]
-    requests = [pending_request(store_a, orders[0]), pending_request(store_a, orders[1], kind="reorder")]
-    make_order(store_b)
-    rule = create_rule(
-        store=store_a,
-        actor=None,
-        values={
-            "name": "Hold risky orders",
-            "triggers": ["order_created"],
-            "conditions": [{"type": "risk_level", "values": ["high"]}],
-            "actions": [{"type": "hold"}],
-        },
-    )
-    return {
-        "token": token_a,
-        "values": {
-            "store_slug": store_a.slug,
-            "order_id": orders[2].pk,
-            "request_id": requests[0].pk,
-            "rule_id": rule.pk,
-        },
-    }
-
-
-@pytest.fixture
-def _keep_the_test_connection():
-    """Run the WSGI app as Django's test client does: without closing the test's database connection."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 @pytest.mark.usefixtures("_keep_the_test_connection")

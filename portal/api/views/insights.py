@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,11 +21,18 @@ EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
 
 
+@extend_schema_field(
+    {"type": "string", "format": "date", "pattern": r"^(?:20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$"}
+)
+class _Day(serializers.DateField):
+    """A day from EARLIEST to LATEST; the schema says the years, as it cannot compare dates."""
+
+
 class InsightsQuerySerializer(serializers.Serializer):
-    start = serializers.DateField(
+    start = _Day(
         required=False, help_text=_("First day (in the store's time zone); 29 days before `end` if left out.")
     )
-    end = serializers.DateField(required=False, help_text=_("Last day, included; today if left out."))
+    end = _Day(required=False, help_text=_("Last day, included; today if left out."))
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         for name in ("start", "end"):
