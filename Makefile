@@ -52,6 +52,7 @@ messages: install
 bench: install
 	$(PY) scripts/with_db.py $(PY) -m tests.bench.broker_drain $(BROKER_BENCH_ARGS)
 	$(PY) scripts/with_db.py $(PY) -m tests.bench.click_to_effect $(CLICK_BENCH_ARGS)
+	$(PY) scripts/with_db.py $(PY) -m tests.bench.portal_burst $(BURST_BENCH_ARGS)
 	$(PY) scripts/with_db.py $(PY) -m tests.bench.webhook_throughput $(BENCH_ARGS)
 	$(PY) scripts/with_db.py $(PY) -m tests.bench.queue_page $(QUEUE_BENCH_ARGS)
 	$(PY) scripts/with_db.py $(PY) -m tests.bench.insights $(INSIGHTS_BENCH_ARGS)
