@@ -437,8 +437,10 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
-    # Ours: "find my order" by number + email, which emails a link.
+    # Ours: "find my order" by number + email, which emails a link; and the withdrawal function's lookup
+    # (its confirm step, after a lookup that found the order, is never limited).
     "find_order": "10/m/ip,3/10m/key",
+    "withdrawal_lookup": "10/m/ip,5/10m/key",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Amend"

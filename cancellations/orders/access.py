@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.core import signing
 from django.db.models import QuerySet
@@ -56,6 +57,13 @@ def access_order_by_link(*, store: Store, token: str, max_age_seconds: int) -> O
     if not isinstance(payload, dict) or payload.get("s") != store.pk:
         raise NotFound("This link is not valid or has expired.")
     return access_order(store=store, order_id=int(payload.get("o", 0)))
+
+
+def find_order_by_id(*, store: Store, order_id: Any, email: str) -> Order | None:
+    """The order with this id and email at this store, if any (an id a signed proof named)."""
+    if not isinstance(order_id, int):
+        return None
+    return Order.objects.for_store(store).filter(pk=order_id, email=email.strip().lower()).first()
 
 
 def find_order_by_number(*, store: Store, number: str, email: str) -> Order | None:

@@ -8,6 +8,7 @@ from typing import Any
 from allauth.account.views import RequestLoginCodeView
 from allauth.core import ratelimit
 from django.conf import settings
+from django.core import signing
 from django.core.mail import send_mail
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,7 +19,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from cancellations.models import RequestKind
-from cancellations.orders.access import find_order_by_number, make_order_link_token, orders_for_customer
+from cancellations.orders.access import (
+    find_order_by_id,
+    find_order_by_number,
+    make_order_link_token,
+    orders_for_customer,
+)
 from cancellations.policy.services import current_policy
 from cancellations.requests.actors import Actor
 from cancellations.requests.errors import RequestAlreadyOpen
@@ -130,8 +136,26 @@ class BrandCssView(CustomerView):
         return response
 
 
+LOOKUP_SALT = "amend.withdrawal-lookup"
+LOOKUP_PROOF_SECONDS = 3600
+
+
 class WithdrawalLookupView(CustomerView):
-    """The withdrawal function without signing in: name, order number and email, then confirm."""
+    """The withdrawal function without signing in: name, order number and email, then confirm.
+
+    The lookup is rate limited per store and email (`withdrawal_lookup`, apart from "find my order");
+    a lookup that found the order hands the confirm step a signed proof, valid for an hour, so the
+    confirm is recorded however many lookups came before it.
+    """
+
+    def _looked_up(self, proof: str | None, email: str) -> Any:
+        try:
+            found = signing.loads(proof or "", salt=LOOKUP_SALT, max_age=LOOKUP_PROOF_SECONDS)
+        except signing.BadSignature:
+            return None
+        if not isinstance(found, dict) or found.get("s") != self.store.pk or found.get("e") != email:
+            return None
+        return find_order_by_id(store=self.store, order_id=found.get("o"), email=email)
 
     def _enabled(self) -> None:
         policy, _version = current_policy(store=self.store)
@@ -151,10 +175,15 @@ class WithdrawalLookupView(CustomerView):
         if not form.is_valid():
             return self.render(request, "customer/withdraw_lookup.html", context, status=400)
         email = form.cleaned_data["email"].lower()
-        if not ratelimit.consume(request, action="find_order", key=f"{self.store.pk}:{email}"):
-            form.add_error(None, _("Too many attempts. Please wait a few minutes and try again."))
-            return self.render(request, "customer/withdraw_lookup.html", context, status=429)
-        order = find_order_by_number(store=self.store, number=form.cleaned_data["number"], email=email)
+        # A confirm carrying the proof of a lookup that found the order is always recorded: the right of
+        # withdrawal must not be blocked by the limit, which is on the lookup alone.
+        confirming = request.POST.get("step") == "confirm"
+        order = self._looked_up(request.POST.get("lookup"), email) if confirming else None
+        if order is None:
+            if not ratelimit.consume(request, action="withdrawal_lookup", key=f"{self.store.pk}:{email}"):
+                form.add_error(None, _("Too many attempts. Please wait a few minutes and try again."))
+                return self.render(request, "customer/withdraw_lookup.html", context, status=429)
+            order = find_order_by_number(store=self.store, number=form.cleaned_data["number"], email=email)
         if order is None:
             form.add_error(
                 None,
@@ -164,9 +193,12 @@ class WithdrawalLookupView(CustomerView):
                 ),
             )
             return self.render(request, "customer/withdraw_lookup.html", context, status=400)
-        if request.POST.get("step") != "confirm":
+        if not confirming:
             context.update(
-                step="confirm", order=order, submit_key=request.POST.get("submit_key") or uuid.uuid4().hex
+                step="confirm",
+                order=order,
+                submit_key=request.POST.get("submit_key") or uuid.uuid4().hex,
+                lookup=signing.dumps({"s": self.store.pk, "o": order.pk, "e": email}, salt=LOOKUP_SALT),
             )
             return self.render(request, "customer/withdraw_lookup.html", context)
         try:
