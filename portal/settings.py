@@ -220,6 +220,9 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 # readable at /dev/mail/; production defaults to SMTP on localhost.
 EMAIL_URL = env_str("EMAIL_URL", "smtp://localhost:25" if PRODUCTION else "devmail://")
 globals().update(parse_email_url(EMAIL_URL))
+# The development mailbox at /dev/mail/: on with DEBUG by default (the demo turns it on with DEBUG
+# off); never in production.
+DEV_MAILBOX = not PRODUCTION and env_bool("DEV_MAILBOX", default=DEBUG)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Amend <no-reply@amend.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

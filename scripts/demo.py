@@ -1,8 +1,10 @@
 """`make demo`: the whole portal on this machine, with demo data.
 
 Starts the database (embedded PostgreSQL unless DATABASE_URL is set), migrates, loads the
-demo data, then runs a Celery worker (with beat) and the web server on http://127.0.0.1:8000.
-Prints the address and the demo logins. Ctrl-C stops everything it started.
+demo data, then runs a Celery worker (with beat) and the web server on http://127.0.0.1:8000
+(`DEMO_HOST`, `DEMO_PORT` change the address; links in emails follow it). Django's debug mode is
+off, so errors show the product's own pages, unless `DEMO_DEBUG=1`; the development mailbox at
+/dev/mail/ is on either way. Prints the address and the demo logins. Ctrl-C stops everything it started.
 """
 
 from __future__ import annotations
@@ -14,14 +16,35 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 
 import embedded_db
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-HOST = os.environ.get("DEMO_HOST", "127.0.0.1")
-PORT = os.environ.get("DEMO_PORT", "8000")
+
+
+def demo_address(environ: Mapping[str, str]) -> tuple[str, str]:
+    """The host and port the demo web server listens on (`DEMO_HOST`, `DEMO_PORT`)."""
+    return environ.get("DEMO_HOST") or "127.0.0.1", environ.get("DEMO_PORT") or "8000"
+
+
+def demo_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment the demo's processes run with.
+
+    SITE_URL (the origin of links in emails) follows the demo's address unless set explicitly.
+    DEBUG is off unless DEMO_DEBUG=1, so a missing page or an error shows the product's own page;
+    the development mailbox stays on (DEV_MAILBOX) and static files are served by WhiteNoise.
+    """
+    env = dict(environ)
+    host, port = demo_address(environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    env.setdefault("SITE_URL", f"http://{host}:{port}")
+    debug = environ.get("DEMO_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
+    env.setdefault("DEBUG", "true" if debug else "false")
+    env.setdefault("DEV_MAILBOX", "true")
+    return env
 
 
 def _wait_for(url: str, timeout: float = 60) -> bool:
@@ -56,8 +79,8 @@ def main() -> int:
     # Stop cleanly on Ctrl-C and on SIGTERM, even when started from a shell that ignores SIGINT.
     signal.signal(signal.SIGINT, _stop_on)
     signal.signal(signal.SIGTERM, _stop_on)
-    env = dict(os.environ)
-    env.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    env = demo_env(os.environ)
+    host, port = demo_address(os.environ)
     started_db = False
     if not env.get("DATABASE_URL"):
         started_db = not embedded_db.is_running()
@@ -89,9 +112,9 @@ def main() -> int:
             )
         )
         children.append(
-            subprocess.Popen([*manage, "runserver", f"{HOST}:{PORT}", "--noreload"], env=env, cwd=ROOT)
+            subprocess.Popen([*manage, "runserver", f"{host}:{port}", "--noreload"], env=env, cwd=ROOT)
         )
-        base = f"http://{HOST}:{PORT}"
+        base = f"http://{host}:{port}"
         if not _wait_for(f"{base}/healthz"):
             print("The web server did not answer within 60 s; see the log above.", file=sys.stderr)
             return 1

@@ -39,12 +39,13 @@ def test_an_unknown_page_is_a_friendly_404(client):
     assert "Not found" in response.content.decode()
 
 
-def test_the_dev_mailbox_is_hidden_outside_debug(client):
+@override_settings(DEV_MAILBOX=False)
+def test_the_dev_mailbox_is_hidden_unless_turned_on(client):
     assert client.get("/dev/mail/").status_code == 404
 
 
-@override_settings(DEBUG=True, EMAIL_BACKEND="portal.dev.mail.DevMailBackend")
-def test_the_dev_mailbox_shows_sent_mail_in_debug(client):
+@override_settings(DEV_MAILBOX=True, EMAIL_BACKEND="portal.dev.mail.DevMailBackend")
+def test_the_dev_mailbox_shows_sent_mail_when_on(client):
     mail.send_mail("Your sign-in code", "Code: 482913", "shop@example.com", ["ann@example.com"])
     listing = client.get("/dev/mail/?to=ann@")
     assert "Your sign-in code" in listing.content.decode()
