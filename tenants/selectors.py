@@ -34,6 +34,11 @@ def agency_grants(*, store: Store) -> QuerySet[AgencyGrant]:
     )
 
 
+def agency_grant(*, store: Store, grant_id: int) -> AgencyGrant | None:
+    """One of the store's grants, or None (another store's grant is not found either)."""
+    return AgencyGrant.objects.for_store(store).select_related("agency").filter(pk=grant_id).first()
+
+
 def store_audit_events(*, store: Store) -> QuerySet[StoreAuditEvent]:
     return StoreAuditEvent.objects.for_store(store).select_related("actor")
 

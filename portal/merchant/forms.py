@@ -25,7 +25,9 @@ class RoleForm(forms.Form):
 
 class GrantForm(forms.Form):
     agency = forms.CharField(
-        label=_("Agency address name"), max_length=50, help_text=_("As in /agency/<name>/.")
+        label=_("Agency address name"),
+        max_length=50,
+        help_text=_("The name in the agency's address: for /agency/north-agency/ it is north-agency."),
     )
     role = forms.ChoiceField(
         label=_("Role"), choices=[(r.value, r.label) for r in Role if r != Role.OWNER], initial=Role.AGENT

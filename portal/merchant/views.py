@@ -207,9 +207,26 @@ class AgencyAccessView(StoreStaffView):
 
 
 class AgencyRevokeView(StoreStaffView):
-    required_scopes = {"POST": Scope.STORE_ADMIN}
+    """Revoking a grant asks first; only a POST with confirm=yes revokes."""
+
+    required_scopes = {"GET": Scope.STORE_ADMIN, "POST": Scope.STORE_ADMIN}
+    nav = "agencies"
+
+    def get(self, request: HttpRequest, grant_id: int) -> HttpResponse:
+        return self._ask(request, grant_id)
+
+    def _ask(self, request: HttpRequest, grant_id: int) -> HttpResponse:
+        """The question before revoking: nothing changes until it is answered."""
+        grant = selectors.agency_grant(store=self.store, grant_id=grant_id)
+        if grant is None:
+            raise Http404
+        if grant.revoked_at is not None:
+            return self.redirect_here("merchant:agencies")
+        return self.render(request, "merchant/agency_revoke.html", {"grant": grant})
 
     def post(self, request: HttpRequest, grant_id: int) -> HttpResponse:
+        if request.POST.get("confirm") != "yes":
+            return self._ask(request, grant_id)
         try:
             grant = services.revoke_agency_grant(access=self.access, grant_id=grant_id)
         except NotFound:
