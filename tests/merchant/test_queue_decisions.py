@@ -342,11 +342,17 @@ def test_bulk_takes_at_most_500_requests(staff, store_a):
     assert b"Choose at most 500 requests at a time (you chose 501)." in staff.get(queue_url(store_a)).content
 
 
-def test_bulk_with_nothing_chosen_decides_nothing(staff, store_a):
-    response = staff.post(f"{queue_url(store_a)}bulk/", {"action": "approve"})
+@pytest.mark.parametrize("action", ["approve", "reject"])
+def test_bulk_with_nothing_chosen_says_so_and_decides_nothing(staff, store_a, action):
+    request = pending_request(store_a)
+    events = RequestEvent.objects.for_store(store_a).count()
 
-    assert response.status_code == 302
-    assert b"Choose at least one request." in staff.get(queue_url(store_a)).content
+    response = staff.post(f"{queue_url(store_a)}bulk/", {"action": action, "message": "No."}, follow=True)
+
+    assert response.redirect_chain[-1][0] == queue_url(store_a)
+    assert "Choose at least one request." in response.content.decode()
+    assert _status(request) == RequestStatus.PENDING_REVIEW
+    assert RequestEvent.objects.for_store(store_a).count() == events
 
 
 @pytest.mark.parametrize("action", ["approve", "reject", "assign", "notes", "retry"])
