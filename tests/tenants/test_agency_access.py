@@ -94,3 +94,14 @@ def test_another_stores_grant_cannot_be_asked_about_or_revoked(client, store_a, 
     assert client.post(f"/app/alpha-shop/agencies/{grant.pk}/revoke/", {"confirm": "yes"}).status_code == 404
     grant.refresh_from_db()
     assert grant.revoked_at is None
+
+
+def test_the_revoke_question_speaks_swedish(client, store_a):
+    agency = make_agency("north-agency", name="North Agency")
+    grant = AgencyGrant.objects.create(store=store_a, agency=agency, role=Role.AGENT)
+    client.force_login(make_member(store_a, Role.OWNER))
+    body = client.post(
+        f"/app/alpha-shop/agencies/{grant.pk}/revoke/", HTTP_ACCEPT_LANGUAGE="sv"
+    ).content.decode()
+    assert "Återkalla åtkomsten för North Agency?" in body
+    assert "Ja, återkalla åtkomsten" in body
