@@ -81,9 +81,10 @@ class Shop:
     declined_refunds: list[str] = field(default_factory=list)
     prices: dict[str, Decimal] = field(default_factory=dict)
     # The leaky bucket of query-cost points.
+    # A standard plan's rate: https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits
     maximum: float = 1000.0
     available: float = 1000.0
-    restore_rate: float = 50.0
+    restore_rate: float = 100.0
     refilled_at: float = field(default_factory=time.monotonic)
     # Scripted trouble: HTTP statuses to answer with, and mutations whose answer gets lost.
     failures: list[int] = field(default_factory=list)
