@@ -32,6 +32,8 @@ def customer_email(
     *, store: Store, to: str, subject: str, text: str, html: str = ""
 ) -> EmailMultiAlternatives:
     """A customer email from the store: its name as sender, Reply-To its support address when set."""
+    # Subjects carry the store's name too; a line break in it would make Django refuse the whole email.
+    subject = " ".join(subject.split())
     message = EmailMultiAlternatives(
         subject, text, store_from_address(store), [to], reply_to=store_reply_to(store)
     )
