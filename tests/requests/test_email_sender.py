@@ -12,7 +12,7 @@ from cancellations.notifications.services import send_notification
 from cancellations.requests.services import reject_request
 from tenants.models import Store
 from tenants.roles import Role
-from tests.factories import make_member, make_order
+from tests.factories import make_customer, make_member, make_order
 from tests.requests.helpers import pending_request, staff_actor
 
 pytestmark = pytest.mark.django_db
@@ -30,13 +30,17 @@ def _send_all(store: Store) -> None:
         send_notification(store=store, notification_id=notification.pk)
 
 
-def _rejection_to_customer(store: Store) -> mail.EmailMessage:
+def _rejection_to_customer_in(store: Store, subject: str) -> mail.EmailMessage:
     rejected = pending_request(store)
     reject_request(store=store, request_id=rejected.pk, actor=staff_actor(store), message="Already packed")
     mail.outbox.clear()
     _send_all(store)
-    (message,) = [m for m in mail.outbox if m.to == [rejected.order.email] and "not approved" in m.subject]
+    (message,) = [m for m in mail.outbox if m.to == [rejected.order.email] and subject in m.subject]
     return message
+
+
+def _rejection_to_customer(store: Store) -> mail.EmailMessage:
+    return _rejection_to_customer_in(store, "not approved")
 
 
 def test_a_customer_email_comes_from_the_store_and_replies_reach_its_support(store_a, store_b):
@@ -109,5 +113,29 @@ def test_the_find_my_order_link_comes_from_the_store(client, store_a):
     client.post("/s/alpha-shop/find-order/", {"number": order.name, "email": "ann@example.com"})
 
     (message,) = mail.outbox
+    assert message.from_email == "Alpha Shop <no-reply@amend.example>"
+    assert message.reply_to == ["help@alpha.example"]
+
+
+def test_a_swedish_store_invites_a_reply_in_swedish_only_with_a_support_address(store_b):
+    store_b.support_email = "hjalp@bravo.example"
+    store_b.save(update_fields=["support_email"])
+
+    message = _rejection_to_customer_in(store_b, "godkändes inte")
+
+    assert message.from_email == "Bravo Butik <no-reply@amend.example>"
+    assert "Svara på det här mejlet" in message.body and "Din beställning är oförändrad." in message.body
+
+
+def test_a_customers_sign_in_code_comes_from_the_store(client, store_a):
+    store_a.support_email = "help@alpha.example"
+    store_a.save(update_fields=["support_email"])
+    make_customer(store_a, "ann@example.com")
+    make_order(store_a, email="ann@example.com")
+
+    client.post("/s/alpha-shop/signin/", {"email": "ann@example.com"})
+
+    message = mail.outbox[-1]
+    assert message.subject == "Your sign-in code for Alpha Shop"
     assert message.from_email == "Alpha Shop <no-reply@amend.example>"
     assert message.reply_to == ["help@alpha.example"]
