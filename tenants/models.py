@@ -191,6 +191,11 @@ class Store(models.Model):
             "Two-factor authentication is asked for after the code all the same."
         ),
     )
+    support_email = models.EmailField(
+        _("support email address"),
+        blank=True,
+        help_text=_("Customers' replies to Amend's emails go here. Blank: emails do not invite a reply."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

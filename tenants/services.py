@@ -132,7 +132,7 @@ def create_agency(*, owner: User, name: str, slug: str) -> Agency:
 
 
 def update_store_settings(*, access: StoreAccess, **changes: object) -> Store:
-    """Change a store's name, language, time zone, currency, colour, MFA requirement or code sign-in."""
+    """Change a store's name, language, time zone, currency, colour, MFA, code sign-in or support address."""
     store = access.store
     allowed = {
         "name",
@@ -142,6 +142,7 @@ def update_store_settings(*, access: StoreAccess, **changes: object) -> Store:
         "accent_colour",
         "require_staff_mfa",
         "allow_staff_code_login",
+        "support_email",
     }
     unknown = set(changes) - allowed
     if unknown:

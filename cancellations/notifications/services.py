@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cancellations.core.crypto import decrypt_secret, encrypt_secret
+from cancellations.core.mail import customer_email
 from cancellations.core.queueing import enqueue, send_task
 from cancellations.models import (
     Notification,
@@ -227,9 +228,13 @@ def _slack_text(request: OrderRequest, template: str) -> str:
 # --- sending -------------------------------------------------------------------------------------
 
 
-def _send_email(to: str, subject: str, text: str, html: str) -> None:
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
-    message.attach_alternative(html, "text/html")
+def _send_email(to: str, subject: str, text: str, html: str, *, customer_of: Store | None = None) -> None:
+    # Staff alerts and digests come from Amend; what a customer gets comes from their store.
+    if customer_of is not None:
+        message = customer_email(store=customer_of, to=to, subject=subject, text=text, html=html)
+    else:
+        message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
+        message.attach_alternative(html, "text/html")
     message.send()
 
 
@@ -305,7 +310,8 @@ def _deliver(notification: Notification) -> None:
         return
     subject, text, html = render_request_email(request, notification.template, notification.event)
     try:
-        _send_email(notification.recipient, subject, text, html)
+        customer_of = None if notification.template in STAFF_TEMPLATES else request.store
+        _send_email(notification.recipient, subject, text, html, customer_of=customer_of)
     except OSError as error:
         raise NotificationNotSent(
             f"The mail server could not be reached ({error.__class__.__name__})."

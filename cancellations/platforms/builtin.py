@@ -13,12 +13,11 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from functools import partial
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from cancellations.core.mail import customer_email
 from cancellations.models import (
     PAID_STATES,
     FinancialStatus,
@@ -410,16 +409,10 @@ class BuiltinAdapter(PlatformAdapter):
         body = headline
         if refunded > 0:
             body += f"\n\n{refunded} {order.currency} will be refunded to you."
-        transaction.on_commit(
-            partial(
-                send_mail,
-                subject=f"{self.store.name}: {headline}",
-                message=body,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[order.email],
-                fail_silently=True,
-            )
+        message = customer_email(
+            store=self.store, to=order.email, subject=f"{self.store.name}: {headline}", text=body
         )
+        transaction.on_commit(partial(message.send, fail_silently=True))
 
 
 def _line_for_variant(order: Order, variant: Variant, quantity: int, position: int) -> LineItem:

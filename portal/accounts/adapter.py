@@ -13,17 +13,19 @@ from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
+from django.core.mail import EmailMessage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from cancellations.core.mail import store_from_address, store_reply_to
 from portal.accounts import throttle
 from portal.client_ip import client_ip
 from portal.tenancy import signin_store
 from tenants.access import code_sign_in_allowed, stores_for_staff
-from tenants.models import AgencyMembership, Membership, User
+from tenants.models import AgencyMembership, Membership, Store, User
 
 CODE_REFUSED = gettext_noop(
     "A store you work in asks its staff to sign in with their password. Use your password, or reset it."
@@ -95,6 +97,21 @@ class AccountAdapter(DefaultAccountAdapter):
             messages.error(request, _(CODE_REFUSED))
             return redirect("account_login")
         return None
+
+    def render_mail(
+        self,
+        template_prefix: str,
+        email: str | list[str],
+        context: dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> EmailMessage:
+        message = super().render_mail(template_prefix, email, context, headers)
+        store = context.get("brand_store")
+        if isinstance(store, Store):
+            # A customer signing in to a store's portal hears from the store, as with its other emails.
+            message.from_email = store_from_address(store)
+            message.reply_to = store_reply_to(store)
+        return message
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         if template_prefix == "account/email/login_code":

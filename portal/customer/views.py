@@ -7,9 +7,7 @@ from typing import Any
 
 from allauth.account.views import RequestLoginCodeView
 from allauth.core import ratelimit
-from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -18,6 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from cancellations.core.mail import customer_email
 from cancellations.models import RequestKind
 from cancellations.orders.access import (
     find_order_by_id,
@@ -102,13 +101,13 @@ class FindOrderView(CustomerView):
     def _send_link(self, request: HttpRequest, order: Any) -> None:
         link = request.build_absolute_uri(self.url("customer:order_link", token=make_order_link_token(order)))
         context = {"store": self.store, "order": order, "link": link}
-        send_mail(
+        customer_email(
+            store=self.store,
+            to=order.email,
             subject=_("Your order %(order)s at %(store)s") % {"order": order.name, "store": self.store.name},
-            message=render_to_string("email/order_link.txt", context),
-            html_message=render_to_string("email/order_link.html", context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[order.email],
-        )
+            text=render_to_string("email/order_link.txt", context),
+            html=render_to_string("email/order_link.html", context),
+        ).send()
 
 
 class LogoView(CustomerView):

@@ -47,6 +47,7 @@ class StoreSettingsForm(forms.ModelForm):
             "accent_colour",
             "require_staff_mfa",
             "allow_staff_code_login",
+            "support_email",
         ]
         widgets = {"accent_colour": forms.TextInput(attrs={"type": "color"})}
 
