@@ -398,3 +398,20 @@ def test_money_filters_use_the_order_total(staff, store_a):
     response = staff.get(queue_url(store_a), {"min_value": "40.80", "max_value": "40.80"})
 
     assert ids_on(response) == [exact.pk]
+
+
+def test_reasons_and_refund_methods_read_as_words_not_codes(staff, store_a):
+    waiting = make_request(store_a, reason_code="changed_mind")
+    waiting.refund_method = "store_credit"
+    waiting.save(update_fields=["refund_method"])
+
+    queue = staff.get(queue_url(store_a)).content.decode()
+    page = staff.get(request_url(store_a, waiting)).content.decode()
+
+    rows = queue.split("<tbody", 1)[-1].split("</tbody>")[0]
+    assert "I changed my mind" in rows and "changed_mind" not in rows
+    assert "I changed my mind" in page and "<code>changed_mind</code>" not in page
+    assert "(Store credit)" in page and "(store_credit)" not in page
+    # A Swedish reader gets the policy's Swedish label.
+    swedish = staff.get(request_url(store_a, waiting), HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert "Jag har ångrat mig" in swedish

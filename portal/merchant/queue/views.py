@@ -22,8 +22,9 @@ from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from cancellations.models import OrderRequest, RequestKind, RequestStatus, Resolution, RiskLevel
+from cancellations.models import OrderRequest, RefundMethod, RequestKind, RequestStatus, Resolution, RiskLevel
 from cancellations.models.queue import MAX_RESPONSE_TARGET_HOURS
+from cancellations.policy import ReasonSettings
 from cancellations.policy.services import current_policy
 from cancellations.queue.selectors import (
     RequestPage,
@@ -110,6 +111,8 @@ class QueueRow:
     url: str
     kind: str
     reason_code: str
+    # The reason as the store's policy names it in the reader's language (the code if it has no label).
+    reason: str
     order_name: str
     email: str
     value: str
@@ -135,7 +138,21 @@ def _label(choices: type[models.TextChoices], value: str, cache: dict[tuple[str,
     return cache[key]
 
 
-def _rows(requests: list[OrderRequest], *, base_url: str, target: timedelta, now: datetime) -> list[QueueRow]:
+def reason_label(reasons: ReasonSettings, code: str, language: str) -> str:
+    """A reason code as the policy names it (a code the policy no longer has stays as it is)."""
+    reason = reasons.get(code)
+    return reason.label(language) if reason else code
+
+
+def _rows(
+    requests: list[OrderRequest],
+    *,
+    base_url: str,
+    target: timedelta,
+    now: datetime,
+    reasons: ReasonSettings,
+    language: str,
+) -> list[QueueRow]:
     labels: dict[tuple[str, str], str] = {}
     rows = []
     for request in requests:
@@ -148,6 +165,7 @@ def _rows(requests: list[OrderRequest], *, base_url: str, target: timedelta, now
                 url=f"{base_url}{request.pk}/",
                 kind=_label(RequestKind, request.kind, labels),
                 reason_code=request.reason_code,
+                reason=reason_label(reasons, request.reason_code, language) if request.reason_code else "",
                 order_name=order.name,
                 email=order.email,
                 value=money(order.total, order.currency),
@@ -205,6 +223,8 @@ class QueueView(StoreStaffView):
                 base_url=reverse("merchant:queue", kwargs={"store_slug": self.store.slug}),
                 target=target,
                 now=now,
+                reasons=policy.reasons,
+                language=language,
             ),
             "page": page,
             "query": kept.urlencode(),
@@ -320,9 +340,16 @@ class RequestPageMixin(StoreStaffView):
         staff = assignable_staff(store=self.store)
         age = now - order_request.requested_at
         waiting = order_request.status == RequestStatus.PENDING_REVIEW
+        policy, _version = current_policy(store=self.store)
         context = {
             "order_request": order_request,
             "order": order_request.order,
+            "reason": reason_label(
+                policy.reasons, order_request.reason_code, get_language() or self.store.locale
+            ),
+            "refund_method": _label(RefundMethod, order_request.refund_method, {})
+            if order_request.refund_method
+            else "",
             "data": data,
             "events": data.timeline.events,
             "notes": data.timeline.notes,
