@@ -320,11 +320,10 @@ def top_reasons(
     policy, _version = current_policy(store=store)
     lang = language or get_language() or store.locale
 
-    def label(code: str) -> str:
-        reason = policy.reasons.get(code)
-        return reason.label(lang) if reason else code
-
-    rows = [ReasonRow(code, label(code), Compared(*pair)) for code, pair in ranked[:TOP_REASONS]]
+    rows = [
+        ReasonRow(code, policy.reasons.label_of(code, lang), Compared(*pair))
+        for code, pair in ranked[:TOP_REASONS]
+    ]
     buckets = period.buckets()
     index = bucket_index(buckets)
     trend_codes = [row.code for row in rows if row.count.current][:TREND_REASONS]
@@ -337,7 +336,7 @@ def top_reasons(
         rows=rows,
         total=Compared(sum(row.requests for row in days), sum(row.requests for row in before)),
         buckets=buckets,
-        trend=[ReasonTrend(code, label(code), series[code]) for code in trend_codes],
+        trend=[ReasonTrend(code, policy.reasons.label_of(code, lang), series[code]) for code in trend_codes],
     )
 
 

@@ -279,6 +279,11 @@ class ReasonSettings(Coerced):
     def get(self, code: str) -> CancelReason | None:
         return next((reason for reason in self.choices if reason.code == code), None)
 
+    def label_of(self, code: str, language: str) -> str:
+        """A reason code as the policy names it (a code the policy no longer has stays as it is)."""
+        reason = self.get(code)
+        return reason.label(language) if reason else code
+
     @cached_property
     def codes(self) -> frozenset[str]:
         return frozenset(reason.code for reason in self.choices)

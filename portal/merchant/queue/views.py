@@ -138,12 +138,6 @@ def _label(choices: type[models.TextChoices], value: str, cache: dict[tuple[str,
     return cache[key]
 
 
-def reason_label(reasons: ReasonSettings, code: str, language: str) -> str:
-    """A reason code as the policy names it (a code the policy no longer has stays as it is)."""
-    reason = reasons.get(code)
-    return reason.label(language) if reason else code
-
-
 def _rows(
     requests: list[OrderRequest],
     *,
@@ -165,7 +159,7 @@ def _rows(
                 url=f"{base_url}{request.pk}/",
                 kind=_label(RequestKind, request.kind, labels),
                 reason_code=request.reason_code,
-                reason=reason_label(reasons, request.reason_code, language) if request.reason_code else "",
+                reason=reasons.label_of(request.reason_code, language) if request.reason_code else "",
                 order_name=order.name,
                 email=order.email,
                 value=money(order.total, order.currency),
@@ -344,9 +338,7 @@ class RequestPageMixin(StoreStaffView):
         context = {
             "order_request": order_request,
             "order": order_request.order,
-            "reason": reason_label(
-                policy.reasons, order_request.reason_code, get_language() or self.store.locale
-            ),
+            "reason": policy.reasons.label_of(order_request.reason_code, get_language() or self.store.locale),
             "refund_method": _label(RefundMethod, order_request.refund_method, {})
             if order_request.refund_method
             else "",
