@@ -102,18 +102,13 @@ def _stalled(found: OrderImport) -> bool:
     return found.updated_at < timezone.now() - timedelta(seconds=settings.ORDER_IMPORT_STALLED_SECONDS)
 
 
-def _read(store: Store, found: OrderImport, *, restart: bool = False) -> OrderImport:
-    """Mirror the export's orders, from where the last reader stopped (or from the start).
+def _read(store: Store, found: OrderImport) -> OrderImport:
+    """Mirror the export's orders, from where the last reader stopped.
 
     A reader stops after `ORDER_IMPORT_READ_SECONDS` (well inside a task's time limit) and queues the
     next, which skips the orders already counted: the file's order is fixed.
     """
     adapter = get_adapter(store)
-    if restart:
-        OrderImport.objects.for_store(store).filter(pk=found.pk).update(
-            orders_read=0, orders_created=0, updated_at=timezone.now()
-        )
-        found.orders_read = 0
     deadline = time.monotonic() + settings.ORDER_IMPORT_READ_SECONDS
     snapshots = adapter.read_orders_export(found.operation_url, skip=found.orders_read)
     try:
