@@ -28,6 +28,17 @@ from tenants.models import (
 from tenants.roles import ROLE_RANK, AgencyRole, Role
 
 INVITATION_LIFETIME = timedelta(days=7)
+# What a store's administrators may change on its Settings page (the form shows exactly these).
+STORE_SETTINGS_FIELDS = (
+    "name",
+    "locale",
+    "timezone",
+    "currency",
+    "accent_colour",
+    "require_staff_mfa",
+    "allow_staff_code_login",
+    "support_email",
+)
 LOGO_MAX_BYTES = 256 * 1024
 _LOGO_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg", b"RIFF": "image/webp"}
 
@@ -134,17 +145,7 @@ def create_agency(*, owner: User, name: str, slug: str) -> Agency:
 def update_store_settings(*, access: StoreAccess, **changes: object) -> Store:
     """Change a store's name, language, time zone, currency, colour, MFA, code sign-in or support address."""
     store = access.store
-    allowed = {
-        "name",
-        "locale",
-        "timezone",
-        "currency",
-        "accent_colour",
-        "require_staff_mfa",
-        "allow_staff_code_login",
-        "support_email",
-    }
-    unknown = set(changes) - allowed
+    unknown = set(changes) - set(STORE_SETTINGS_FIELDS)
     if unknown:
         raise DomainError(f"Unknown settings: {', '.join(sorted(unknown))}.", code=CommonErrorCode.INVALID)
     before = {key: getattr(store, key) for key in changes}

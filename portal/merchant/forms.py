@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Platform, Store
 from tenants.roles import Role
+from tenants.services import STORE_SETTINGS_FIELDS
 
 _TIMEZONES = sorted(zoneinfo.available_timezones())
 
@@ -39,16 +40,7 @@ class StoreSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Store
-        fields = [
-            "name",
-            "locale",
-            "timezone",
-            "currency",
-            "accent_colour",
-            "require_staff_mfa",
-            "allow_staff_code_login",
-            "support_email",
-        ]
+        fields = list(STORE_SETTINGS_FIELDS)
         widgets = {"accent_colour": forms.TextInput(attrs={"type": "color"})}
 
 
