@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,7 @@ import tempfile
 import time
 import uuid
 
+from tests.bench.broker_drain import _redis_answers
 from tests.bench.bulk_cancel import ROOT, _bench_database_url
 from tests.bench.webhook_throughput import _recreate_database
 
@@ -92,17 +92,6 @@ def measure(count: int) -> int:
             posts.append(post_time)
     print("RESULT", " ".join(f"{v:.6f}" for v in latencies), "|", " ".join(f"{v:.6f}" for v in posts))
     return 0
-
-
-def _redis_answers(url: str) -> bool:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    try:
-        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), timeout=1).close()
-    except OSError:
-        return False
-    return True
 
 
 def _run(name: str, broker: str, env: dict[str, str], count: int) -> float | None:

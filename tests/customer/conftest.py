@@ -29,6 +29,26 @@ def ann_order(store_a):
 
 
 @pytest.fixture
+def delivered(store_a):
+    """Ann's order, delivered three days ago, at a store with the withdrawal function on (14 days)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cancellations.policy import WithdrawalSettings
+
+    set_policy(store_a, withdrawal=WithdrawalSettings(enabled=True, period_days=14))
+    return make_order(
+        store_a,
+        email="ann@example.com",
+        name="#A-900",
+        customer_name="Ann Buyer",
+        fulfillment_status="fulfilled",
+        delivered_at=timezone.now() - timedelta(days=3),
+    )
+
+
+@pytest.fixture
 def signed_in(client, ann):
     client.force_login(ann)
     return client

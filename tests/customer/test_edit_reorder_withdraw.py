@@ -1,17 +1,14 @@
 """Change the address or the items, order again, and withdraw from the contract (EU Art. 11a)."""
 
 from dataclasses import replace
-from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 
 from cancellations.models import OrderRequest, RequestChange
 from cancellations.orders.access import make_order_link_token
-from cancellations.policy import DEFAULT_POLICY, WithdrawalSettings
+from cancellations.policy import DEFAULT_POLICY
 from tests.customer.conftest import set_policy
-from tests.factories import make_order
 
 pytestmark = pytest.mark.django_db
 
@@ -106,19 +103,6 @@ def test_reorder_lists_the_items_and_creates_a_request(signed_in, store_a, ann_o
     response = signed_in.post(url, {"submit_key": "r1"})
     assert response.status_code == 302
     assert OrderRequest.objects.for_store(store_a).get().kind == "reorder"
-
-
-@pytest.fixture
-def delivered(store_a):
-    set_policy(store_a, withdrawal=WithdrawalSettings(enabled=True, period_days=14))
-    return make_order(
-        store_a,
-        email="ann@example.com",
-        name="#A-900",
-        customer_name="Ann Buyer",
-        fulfillment_status="fulfilled",
-        delivered_at=timezone.now() - timedelta(days=3),
-    )
 
 
 def test_a_guest_withdraws_by_the_signed_link_and_gets_an_acknowledgement(

@@ -11,8 +11,6 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from cancellations.models import OrderRequest
-from cancellations.policy import WithdrawalSettings
-from tests.customer.conftest import set_policy
 from tests.factories import make_order
 
 pytestmark = pytest.mark.django_db
@@ -26,19 +24,6 @@ def _fresh_limits():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def delivered(store_a):
-    set_policy(store_a, withdrawal=WithdrawalSettings(enabled=True, period_days=14))
-    return make_order(
-        store_a,
-        email="ann@example.com",
-        name="#A-900",
-        customer_name="Ann Buyer",
-        fulfillment_status="fulfilled",
-        delivered_at=timezone.now() - timedelta(days=3),
-    )
 
 
 def _proof(page: str) -> str:
