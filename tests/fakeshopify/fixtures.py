@@ -15,7 +15,7 @@ from tests.factories import make_store
 from tests.fakeshopify.server import FakeShopify
 
 API_KEY = "amend-test-key"
-API_SECRET = "amend-test-secret-0123456789"
+API_SECRET = "shpss_amendtest0123456789abcdef0123456789"
 SCOPES = ["read_products", "write_draft_orders", "write_order_edits", "write_orders"]
 
 

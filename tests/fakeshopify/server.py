@@ -180,6 +180,40 @@ class FakeShopify:
             shop.refresh_token_expires_at = self.now() + REFRESH_TOKEN_SECONDS
             return self._pair(shop)
 
+    def session_token(self, domain: str, *, sub: str = "", kind: str = "admin", **overrides: Any) -> str:
+        """A session token as Shopify signs one for this app, valid for a minute.
+
+        kind "admin": App Bridge's `shopify.idToken()` in the embedded admin (`sub` a staff user id,
+        iss `https://<shop>/admin`, dest `https://<shop>`); kind "customer": a customer account UI
+        extension's `sessionToken.get()` (`sub` `gid://shopify/Customer/<id>` when signed in, dest the
+        shop's domain). `overrides` replace or add claims (None removes one); `secret=` signs with
+        another key. https://shopify.dev/docs/apps/build/authentication-authorization/session-tokens
+        """
+        import jwt  # only the tests and the fake sign tokens
+
+        secret = overrides.pop("secret", self.api_secret)
+        issued = int(self.now())
+        claims: dict[str, Any] = {
+            "aud": self.api_key,
+            "exp": issued + 60,
+            "nbf": issued - 1,
+            "iat": issued - 1,
+            "jti": secrets.token_hex(8),
+            "sid": secrets.token_hex(8),
+        }
+        if kind == "admin":
+            claims |= {"iss": f"https://{domain}/admin", "dest": f"https://{domain}", "sub": sub or "42"}
+        else:
+            claims |= {"dest": domain}
+            if sub:
+                claims["sub"] = sub if sub.startswith("gid://") else f"gid://shopify/Customer/{sub}"
+        for key, value in overrides.items():
+            if value is None:
+                claims.pop(key, None)
+            else:
+                claims[key] = value
+        return jwt.encode(claims, secret, algorithm="HS256")
+
     def expire_access_token(self, domain: str) -> None:
         """Make the shop's current access token expire now (Amend's clock does not move)."""
         with self.lock:

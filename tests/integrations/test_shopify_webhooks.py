@@ -68,7 +68,7 @@ def test_a_bad_signature_is_refused_with_401_and_nothing_is_stored(client, shopi
         shopify_store.platform_domain,
         "orders/create",
         body.replace(b"jon@doe.ca", b"eve@evil.example"),
-        signature=webhook_signature(body, "amend-test-secret-0123456789"),
+        signature=webhook_signature(body, "shpss_amendtest0123456789abcdef0123456789"),
     )
 
     assert [forged.status_code, unsigned.status_code, tampered.status_code] == [401, 401, 401]
@@ -202,7 +202,7 @@ def test_missing_headers_and_unknown_shops(client, fake_shopify, shopify_store, 
         "/webhooks/shopify/",
         data=body,
         content_type="application/json",
-        HTTP_X_SHOPIFY_HMAC_SHA256=webhook_signature(body, "amend-test-secret-0123456789"),
+        HTTP_X_SHOPIFY_HMAC_SHA256=webhook_signature(body, "shpss_amendtest0123456789abcdef0123456789"),
     )
     unknown = send("nobody-here.myshopify.com", "orders/create", body)
     not_a_shop = send("evil.example.com", "orders/create", body)
