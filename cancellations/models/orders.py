@@ -56,6 +56,12 @@ class Order(TenantModel):
     email = models.EmailField(blank=True, help_text="The customer's email, lower-cased.")
     customer_name = models.CharField(max_length=200, blank=True)
     customer_locale = models.CharField(max_length=16, blank=True)
+    customer_id = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text="The customer's id on the platform (Shopify: gid://shopify/Customer/<n>); blank: a guest.",
+    )
     placed_at = models.DateTimeField()
     currency = models.CharField(max_length=3)
     subtotal = MoneyField()

@@ -29,6 +29,7 @@ ORDER_FIELDS = (
     "email",
     "customer_name",
     "customer_locale",
+    "customer_id",
     "placed_at",
     "currency",
     "subtotal",

@@ -263,6 +263,7 @@ class OrderSnapshot:
     email: str = ""
     customer_name: str = ""
     customer_locale: str = ""
+    customer_id: str = ""
     subtotal: Decimal = Decimal("0.00")
     shipping: Decimal = Decimal("0.00")
     tax: Decimal = Decimal("0.00")

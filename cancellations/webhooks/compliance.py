@@ -86,6 +86,7 @@ def redact_customer(store: Store, payload: Any, delivery: WebhookDelivery) -> No
         order.email = ""
         order.customer_name = ""
         order.customer_locale = ""
+        order.customer_id = ""
         order.shipping_address = {}
         order.billing_address = {}
         order.version += 1
@@ -94,6 +95,7 @@ def redact_customer(store: Store, payload: Any, delivery: WebhookDelivery) -> No
                 "email",
                 "customer_name",
                 "customer_locale",
+                "customer_id",
                 "shipping_address",
                 "billing_address",
                 "version",

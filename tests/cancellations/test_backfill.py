@@ -18,7 +18,7 @@ def _stamp(days_ago: float) -> str:
 
 @pytest.fixture
 def shop_orders(fake_shopify, shopify_store):
-    # A page of orders requests 981 points and uses about a third of them: at a standard plan's 100
+    # A page of orders requests 992 points and uses about a third of them: at a standard plan's 100
     # points a second each page would wait seconds for the bucket. A Plus store's rate keeps this quick.
     fake_shopify.set_bucket(
         shopify_store.platform_domain, maximum=10_000, available=10_000, restore_rate=1000

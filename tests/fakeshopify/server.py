@@ -253,6 +253,7 @@ class FakeShopify:
             "number": number % 100000,
             "email": "ann@example.com",
             "customerLocale": "en",
+            "customer": {"id": "gid://shopify/Customer/501"},
             "createdAt": "2026-11-20T10:00:00Z",
             "processedAt": "2026-11-20T10:00:00Z",
             "updatedAt": "2026-11-20T10:00:00Z",

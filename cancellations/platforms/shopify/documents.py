@@ -15,10 +15,10 @@ import re
 
 # Shopify's single query limit.
 MAX_QUERY_COST = 1000
-# What one order of the AmendOrder fragment costs without its line items (the order and its 16
-# objects: six money sets of two, two addresses, the risk and its assessments), and one line item
-# of AmendLine (the line, two money sets of two, its variant and product).
-ORDER_COST = 17
+# What one order of the AmendOrder fragment costs without its line items (the order and its 17
+# objects: six money sets of two, two addresses, the customer, the risk and its assessments), and
+# one line item of AmendLine (the line, two money sets of two, its variant and product).
+ORDER_COST = 18
 LINE_COST = 7
 CONNECTION_COST = 2
 # Lines read with an order; an order with more gets the rest through AmendOrderLines.
@@ -61,6 +61,7 @@ ORDER_SELECTION = (
   number
   email
   customerLocale
+  customer { id }
   createdAt
   processedAt
   updatedAt
