@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cancellations.core.clock import store_clock
 from cancellations.core.crypto import decrypt_secret, encrypt_secret
 from cancellations.core.mail import customer_email
 from cancellations.core.queueing import enqueue, send_task
@@ -211,7 +212,7 @@ def render_request_email(
     request: OrderRequest, template: str, event: RequestEvent | None = None
 ) -> tuple[str, str, str]:
     """(subject, text, html) of an email about a request, in the store's language."""
-    with translation.override(request.store.locale):
+    with translation.override(request.store.locale), store_clock(request.store):
         context = _context(request, event, staff=template in STAFF_TEMPLATES)
         subject = _subject(template, request)
         text = render_to_string(f"email/request_{template}.txt", context)
@@ -384,7 +385,7 @@ def _send_digest(*, store: Store, setting_id: int, now: datetime) -> bool:
         user = setting.user
         if not waiting or staff_access(user=user, store=store) is None or not user.email:
             return False
-        with translation.override(store.locale):
+        with translation.override(store.locale), store_clock(store):
             context = {
                 "store": store,
                 "requests": waiting,

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any, cast
 
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import translation
 from django.views import View
 
 from portal.http import AmendRequest
+from portal.localization import use_store_clock, use_store_language
 from portal.tenancy import store_url
 from tenants.access import store_by_slug
 from tenants.errors import NotFound
@@ -45,10 +44,9 @@ class CustomerView(View):
             raise Http404
         self.store = store
         cast(AmendRequest, request).store = store  # View.dispatch's signature says HttpRequest
-        # Customers see their store's language unless they picked one with the switcher.
-        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
-            translation.activate(store.locale)
-            request.LANGUAGE_CODE = store.locale
+        # Customers see their store's language (unless they picked one) and its clock.
+        use_store_language(request, store)
+        use_store_clock(store)
         if self.login_required and not request.user.is_authenticated:
             return redirect(f"{self.url('customer:signin')}?next={request.get_full_path()}")
         early = self.setup_order()

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.views import View
 
 from portal.http import AmendRequest
+from portal.localization import use_store_clock
 from tenants.access import MfaRequired, StoreAccess, access_store_for_staff
 from tenants.errors import NotFound, PermissionDenied
 from tenants.models import Store
@@ -67,6 +68,7 @@ class StoreStaffView(View):
             raise DjangoPermissionDenied(error.message) from None
         self.store = self.access.store
         cast(AmendRequest, request).store = self.store  # View.dispatch's signature says HttpRequest
+        use_store_clock(self.store)
         return super().dispatch(request, *args, **kwargs)
 
     def render(

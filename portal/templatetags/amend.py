@@ -1,14 +1,16 @@
-"""Template helpers: store-aware URLs, money and durations."""
+"""Template helpers: store-aware URLs, money, durations and times on the store's clock."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils import formats, timezone
 
 from cancellations.core import formatting
+from cancellations.core.clock import zone_abbreviation
 from cancellations.models import RequestStatus
 from portal.tenancy import store_url as _store_url
 
@@ -49,3 +51,12 @@ def status_label(status: str) -> str:
 def percent(value: float | None) -> str:
     """0.1234 -> "12.3 %" in the active locale."""
     return formatting.percent(value)
+
+
+@register.filter
+def when(value: datetime | None, style: str = "DATETIME_FORMAT") -> str:
+    """A moment on the page's clock (the store's zone) with the zone's name: "2 dec. 2026 11:32 NZDT"."""
+    if value is None or value == "":
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{formats.date_format(local, style)} {zone_abbreviation(value)}"
