@@ -6,7 +6,7 @@ order's signed link (o/<token>/...).
 
 from django.urls import path
 
-from portal.customer import flows, views
+from portal.customer import flows, signin, views
 
 app_name = "customer"
 
@@ -23,6 +23,7 @@ ORDER_PAGES = [
 urlpatterns = [
     path("", views.StoreHomeView.as_view(), name="home"),
     path("signin/", views.SignInView.as_view(), name="signin"),
+    path("signin/code/", signin.SignInCodeView.as_view(), name="signin_code"),
     path("orders/", views.OrderListView.as_view(), name="orders"),
     path("find-order/", views.FindOrderView.as_view(), name="find_order"),
     path("withdraw/", views.WithdrawalLookupView.as_view(), name="withdraw"),

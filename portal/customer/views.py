@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from allauth.account.views import RequestLoginCodeView
 from allauth.core import ratelimit
@@ -12,7 +13,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
@@ -57,7 +57,23 @@ class SignInView(CustomerView, RequestLoginCodeView):
         return super().post(request, *args, **kwargs)
 
     def get_success_url(self) -> str:
-        return f"{reverse('account_confirm_login_code')}?next={self._next_url()}"
+        return f"{self.url('customer:signin_code')}?{urlencode({'next': self._next_url()})}"
+
+    def get_authenticated_redirect_url(self) -> str:
+        # Someone already signed in goes on to the store's pages, never to Amend's own.
+        return self._next_url()
+
+    def _redirect_to_pending_stage(self, request: HttpRequest, stage: Any) -> None:
+        # A code sent to a mistyped address must not hold the customer on its page: they may ask
+        # again for another address (allauth starts a new sign-in for it).
+        return None
+
+    def get_initial(self) -> dict[str, Any]:
+        initial = super().get_initial()
+        email = self.request.GET.get("email", "")
+        if email and "@" in email and len(email) <= 254:
+            initial["email"] = email
+        return initial
 
     def _next_url(self) -> str:
         candidate = self.request.POST.get("next") or self.request.GET.get("next") or ""

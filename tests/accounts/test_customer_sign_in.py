@@ -10,7 +10,7 @@ from tests.factories import make_customer, make_order
 
 pytestmark = pytest.mark.django_db
 
-CONFIRM = "/accounts/login/code/confirm/"
+CONFIRM = "/s/alpha-shop/signin/code/"
 
 
 def _code_from_last_mail() -> str:
@@ -108,3 +108,68 @@ def test_orders_need_a_signed_in_customer(client, store_a):
     response = client.get("/s/alpha-shop/orders/")
     assert response.status_code == 302
     assert response["Location"].startswith("/s/alpha-shop/signin/")
+
+
+def test_a_mistyped_email_is_corrected_from_the_code_page(client, store_a, ann):
+    # given a code asked for a mistyped address
+    location = _request_code(client, store_a, "ann@exmaple.com")["Location"]
+    page = client.get(location).content.decode()
+    assert "ann@exmaple.com" in page and "Use another email" in page
+    # when the customer chooses another email
+    response = client.post(location, {"action": "change_email"})
+    # then the store's sign-in asks again, the wrong address filled in to correct
+    assert response.status_code == 302
+    assert response["Location"].startswith("/s/alpha-shop/signin/?email=ann%40exmaple.com")
+    form = client.get(response["Location"]).content.decode()
+    assert 'value="ann@exmaple.com"' in form
+    assert client.get(location)["Location"] == "/s/alpha-shop/signin/"  # the old code page is gone
+    location = _request_code(client, store_a, "ann@example.com")["Location"]
+    assert client.post(location, {"code": _code_from_last_mail()})["Location"] == "/s/alpha-shop/orders/"
+
+
+def test_the_sign_in_page_asks_again_while_a_code_is_pending(client, store_a, ann):
+    _request_code(client, store_a, "ann@exmaple.com")
+    response = client.get("/s/alpha-shop/signin/")
+    assert response.status_code == 200  # not sent back to the code page for the wrong address
+    assert "Email me a code" in response.content.decode()
+
+
+def test_cancel_returns_to_the_store_and_never_to_a_staff_page(client, store_a, ann):
+    location = _request_code(client, store_a, "ann@example.com")["Location"]
+    response = client.post(location, {"action": "cancel"})
+    assert response["Location"] == "/s/alpha-shop/"
+    assert client.get(location)["Location"] == "/s/alpha-shop/signin/"
+
+
+def test_every_way_out_of_the_code_page_stays_in_the_store(client, store_a, ann):
+    location = _request_code(client, store_a, "ann@example.com")["Location"]
+    for _ in range(3):
+        response = client.post(location, {"code": "WRONG1"})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/s/alpha-shop/signin/")
+    assert client.get(location)["Location"] == "/s/alpha-shop/signin/"
+
+
+def test_a_sign_in_begun_at_another_store_is_not_finished_here(client, store_a, store_b, ann):
+    _request_code(client, store_a, "ann@example.com")
+    response = client.get("/s/bravo-shop/signin/code/")
+    assert response["Location"] == "/s/bravo-shop/signin/"
+    response = client.post("/s/bravo-shop/signin/code/", {"code": _code_from_last_mail()})
+    assert response["Location"] == "/s/bravo-shop/signin/"
+    assert not client.get("/s/alpha-shop/orders/").wsgi_request.user.is_authenticated
+
+
+def test_the_code_page_of_an_unknown_store_is_not_found(client, store_a, ann):
+    _request_code(client, store_a, "ann@example.com")
+    assert client.get("/s/no-such-shop/signin/code/").status_code == 404
+
+
+def test_a_swedish_customer_signs_in_in_swedish(client, store_b):
+    make_customer(store_b, "ann@example.com")
+    make_order(store_b, email="ann@example.com", name="#B-1")
+    location = client.post("/s/bravo-shop/signin/", {"email": "ann@example.com"})["Location"]
+    assert location.startswith("/s/bravo-shop/signin/code/")
+    page = client.get(location).content.decode()
+    assert "Ange din kod" in page and "Använd en annan e-postadress" in page and "Avbryt" in page
+    assert "Enter your code" not in page
+    assert client.post(location, {"code": _code_from_last_mail()})["Location"] == "/s/bravo-shop/orders/"

@@ -75,6 +75,7 @@ TOKEN_ACTORS = {"token_a", "agency_token_a", "agency_token_revoked_a"}
 PUBLIC_STORE_PAGES = {
     "customer:home",
     "customer:signin",
+    "customer:signin_code",
     "customer:find_order",
     "customer:brand_css",
     "customer:logo",
