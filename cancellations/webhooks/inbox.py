@@ -4,6 +4,14 @@ Shopify delivers at least once, in any order, and gives up on an endpoint that i
 so the web request only stores the delivery (one INSERT ... ON CONFLICT DO NOTHING on the unique
 (store, webhook_id)) and answers; a task processes it. A delivery that cannot be processed keeps its
 body and its error, and can be replayed once the cause is fixed.
+
+Waking the workers: the row is the durable record, so the web request does not publish a task per
+delivery. It wakes the inbox (`wake_inbox`): one `webhooks.drain_inbox` task is published unless one
+is already waiting to start (a cache key, set with `add` and cleared by the drain as it starts). A
+drain takes the oldest waiting delivery with FOR UPDATE SKIP LOCKED, processes it, and goes on until
+none is left, so several drains share a burst and a delivery stored while one was waiting is seen by
+it. The key expires after `WAKE_KEY_SECONDS`, so a lost drain delays processing by seconds at most
+while deliveries keep coming; the beat sweep covers the rest. See docs/decisions/0092.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from django.core.cache import cache
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
@@ -173,13 +182,70 @@ def record_webhook(
         topic=topic,
         status=WebhookDelivery.Status.RECEIVED,
     )
-    transaction.on_commit(lambda: enqueue_processing(store_id=store_id, delivery_id=row[0]))
+    transaction.on_commit(wake_inbox)
     return delivery
 
 
+# The drain waiting to start: while it is set, a new delivery needs no task of its own.
+WAKE_KEY = "webhooks:drain-pending"
+WAKE_KEY_SECONDS = 2
+# A drain hands on to a new task after this long, so one task never holds a worker for a whole burst.
+DRAIN_SECONDS = 20.0
+
+
+def wake_inbox() -> bool:
+    """Make sure a drain will look at the inbox soon; True if this call published one."""
+    if not cache.add(WAKE_KEY, 1, timeout=WAKE_KEY_SECONDS):
+        return False  # a drain that has not started yet will see what was just stored
+    if send_task("webhooks.drain_inbox"):
+        return True
+    cache.delete(WAKE_KEY)  # the broker is down: let the next delivery try again (the sweep backs this)
+    return False
+
+
 def enqueue_processing(*, store_id: int, delivery_id: int) -> bool:
-    """Send a stored delivery to a worker; if the broker is down, the inbox sweep sends it later."""
+    """Send one stored delivery to a worker; if the broker is down, the inbox sweep sends it later."""
     return send_task("webhooks.process_delivery", (store_id, delivery_id))
+
+
+def drain_inbox(*, seconds: float = DRAIN_SECONDS) -> int:
+    """Process waiting deliveries, oldest first, until none is left; the number processed.
+
+    Deliveries of every store: each is processed under its own store. One that failed for a reason
+    that may pass (the platform down) is sent to `webhooks.process_delivery`, which retries it later.
+    """
+    cache.delete(WAKE_KEY)  # from here on, what is stored is either seen below or wakes another drain
+    stores: dict[int, Store | None] = {}
+    done = 0
+    deadline = time.monotonic() + seconds
+    while True:
+        if time.monotonic() > deadline:
+            wake_inbox()  # hand on; the next drain goes on where this one stopped
+            return done
+        retry: tuple[int, int, float | None] | None = None
+        with transaction.atomic():
+            # A system read across stores; the delivery is then processed under its own store.
+            delivery = (
+                WebhookDelivery.objects.dangerously_unscoped()
+                .select_for_update(skip_locked=True)
+                .filter(status=WebhookDelivery.Status.RECEIVED)
+                .order_by("received_at")
+                .first()
+            )
+            if delivery is None:
+                return done
+            if delivery.store_id not in stores:
+                stores[delivery.store_id] = Store.objects.filter(pk=delivery.store_id).first()
+            store = stores[delivery.store_id]
+            if store is None:  # the store went away with its deliveries; nothing to do
+                continue
+            failed = _process_locked(store, delivery)
+            if failed is not None:
+                retry = (store.pk, delivery.pk, failed.retry_after)
+        done += 1
+        if retry is not None:
+            store_id, delivery_id, after = retry
+            send_task("webhooks.process_delivery", (store_id, delivery_id), countdown=after or 5.0)
 
 
 def process_webhook_delivery(*, store: Store, delivery_id: int) -> WebhookDelivery | None:
@@ -187,7 +253,6 @@ def process_webhook_delivery(*, store: Store, delivery_id: int) -> WebhookDelive
 
     Raises TransientPlatformError (after recording the attempt) when trying again later may help.
     """
-    retry: Exception | None = None
     with transaction.atomic():
         delivery = (
             WebhookDelivery.objects.for_store(store)
@@ -200,28 +265,41 @@ def process_webhook_delivery(*, store: Store, delivery_id: int) -> WebhookDelive
             WebhookDelivery.Status.IGNORED,
         ):
             return delivery
-        delivery.attempts += 1
-        handler = HANDLERS.get(delivery.topic)
-        if handler is None:
-            delivery.status = WebhookDelivery.Status.IGNORED
-            delivery.error = ""
-        else:
-            try:
-                with transaction.atomic():
-                    handler(store, _parse(delivery.body), delivery)
-                delivery.status, delivery.error = WebhookDelivery.Status.PROCESSED, ""
-            except (TransientPlatformError, OperationalError) as error:
-                delivery.status, delivery.error = WebhookDelivery.Status.FAILED, _describe(error)
-                retry = error
-            except Exception as error:
-                # Kept with its body and error, to be replayed once the cause is fixed.
-                logger.exception("webhook %s (%s) could not be processed", delivery.pk, delivery.topic)
-                delivery.status, delivery.error = WebhookDelivery.Status.FAILED, _describe(error)
-        delivery.processed_at = timezone.now()
-        delivery.save(update_fields=["status", "error", "attempts", "processed_at"])
+        retry = _process_locked(store, delivery)
     if retry is not None:
-        raise TransientPlatformError(delivery.error, retry_after=getattr(retry, "retry_after", None))
+        raise retry
     return delivery
+
+
+def _process_locked(store: Store, delivery: WebhookDelivery) -> TransientPlatformError | None:
+    """Run the topic's handler on a delivery this transaction holds locked, and record the outcome.
+
+    Returns the error when trying again later may help; the caller raises or schedules it once its
+    transaction has committed the failed attempt.
+    """
+    retry: Exception | None = None
+    delivery.attempts += 1
+    handler = HANDLERS.get(delivery.topic)
+    if handler is None:
+        delivery.status = WebhookDelivery.Status.IGNORED
+        delivery.error = ""
+    else:
+        try:
+            with transaction.atomic():
+                handler(store, _parse(delivery.body), delivery)
+            delivery.status, delivery.error = WebhookDelivery.Status.PROCESSED, ""
+        except (TransientPlatformError, OperationalError) as error:
+            delivery.status, delivery.error = WebhookDelivery.Status.FAILED, _describe(error)
+            retry = error
+        except Exception as error:
+            # Kept with its body and error, to be replayed once the cause is fixed.
+            logger.exception("webhook %s (%s) could not be processed", delivery.pk, delivery.topic)
+            delivery.status, delivery.error = WebhookDelivery.Status.FAILED, _describe(error)
+    delivery.processed_at = timezone.now()
+    delivery.save(update_fields=["status", "error", "attempts", "processed_at"])
+    if retry is None:
+        return None
+    return TransientPlatformError(delivery.error, retry_after=getattr(retry, "retry_after", None))
 
 
 def replay_webhook_deliveries(*, store: Store, delivery_ids: list[int] | None = None) -> int:

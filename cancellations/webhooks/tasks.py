@@ -6,7 +6,7 @@ from celery import shared_task
 
 from cancellations.core.workers import MAX_RETRIES, retry_countdown, store_or_none
 from cancellations.platforms.base import TransientPlatformError
-from cancellations.webhooks.inbox import process_webhook_delivery, sweep_webhook_inbox
+from cancellations.webhooks.inbox import drain_inbox, process_webhook_delivery, sweep_webhook_inbox
 
 
 @shared_task(name="webhooks.process_delivery", bind=True, max_retries=MAX_RETRIES)
@@ -25,3 +25,9 @@ def process_webhook_delivery_task(self, store_id: int, delivery_id: int) -> None
 def sweep_webhook_inbox_task() -> int:
     """Send webhooks that have waited too long to be processed again (run by beat)."""
     return sweep_webhook_inbox()
+
+
+@shared_task(name="webhooks.drain_inbox")
+def drain_inbox_task() -> int:
+    """Process the deliveries waiting in the inbox, oldest first, until none is left."""
+    return drain_inbox()

@@ -18,8 +18,7 @@ from cancellations.platforms.base import TransientPlatformError
 from cancellations.platforms.shopify.client import ShopifyClient
 from cancellations.platforms.shopify.signing import webhook_signature
 from cancellations.webhooks import inbox as webhooks
-from cancellations.webhooks import tasks as webhook_tasks
-from cancellations.webhooks.tasks import process_webhook_delivery_task
+from cancellations.webhooks.tasks import drain_inbox_task
 from tests.cancellations.samples import orders_create_body, rest_order
 from tests.fakeshopify.fixtures import make_shopify_store
 from tests.integrations.webhook_client import body_of, deliver
@@ -94,11 +93,8 @@ def test_during_a_secret_rotation_the_previous_secret_still_verifies(client, sho
 
 def test_a_duplicate_webhook_id_is_acknowledged_and_does_nothing(client, shopify_store, send, monkeypatch):
     processed = []
-    real = webhooks.process_webhook_delivery
-    # the task calls the service it imported
-    monkeypatch.setattr(
-        webhook_tasks, "process_webhook_delivery", lambda **kw: processed.append(kw) or real(**kw)
-    )
+    real = webhooks._process_locked
+    monkeypatch.setattr(webhooks, "_process_locked", lambda *a: processed.append(a) or real(*a))
     body = orders_create_body()
 
     first = send(shopify_store.platform_domain, "orders/create", body, webhook_id="same")
@@ -223,7 +219,7 @@ def test_a_delivery_stored_while_the_broker_is_down_is_sent_again_by_the_sweep(
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker unreachable")
 
-    monkeypatch.setattr(process_webhook_delivery_task, "apply_async", broker_down)
+    monkeypatch.setattr(drain_inbox_task, "apply_async", broker_down)
     response = send(shopify_store.platform_domain, "orders/create", orders_create_body())
     assert response.status_code == 200
     delivery = WebhookDelivery.objects.for_store(shopify_store).get()

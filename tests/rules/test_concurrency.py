@@ -75,7 +75,7 @@ def test_two_webhook_deliveries_of_one_order_event_arriving_together_make_the_ru
         actions=[{"type": "hold"}],
     )
     # Store both deliveries first; the race is in processing them, as two workers would.
-    monkeypatch.setattr(webhooks, "enqueue_processing", lambda **kwargs: True)
+    monkeypatch.setattr(webhooks, "wake_inbox", lambda: True)
     body = json.dumps(rest_order()).encode()
     deliveries = [
         record_webhook(
