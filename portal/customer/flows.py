@@ -362,6 +362,7 @@ class RequestDetailView(OrderPageMixin):
             "events": timeline.events,
             "changes": timeline.changes,
             "can_withdraw": timeline.request.status == RequestStatus.PENDING_REVIEW,
+            "status_url": self.order_url("request_status", request_id=timeline.request.pk),
             "now": timezone.now(),
         }
         return self.render(request, "customer/request.html", context)

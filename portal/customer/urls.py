@@ -6,7 +6,7 @@ order's signed link (o/<token>/...).
 
 from django.urls import path
 
-from portal.customer import flows, signin, views
+from portal.customer import flows, live, signin, views
 
 app_name = "customer"
 
@@ -18,6 +18,7 @@ ORDER_PAGES = [
     ("reorder/", flows.ReorderView, "_reorder"),
     ("withdraw/", flows.WithdrawView, "_withdraw"),
     ("requests/<int:request_id>/", flows.RequestDetailView, "_request"),
+    ("requests/<int:request_id>/status.json", live.RequestStatusView, "_request_status"),
 ]
 
 urlpatterns = [

@@ -6,6 +6,7 @@ from portal.merchant.bulk import views as bulk_views
 from portal.merchant.insights import views as insights_views
 from portal.merchant.integrations import urls as integration_urls
 from portal.merchant.policy import views as policy_views
+from portal.merchant.queue import live as queue_live
 from portal.merchant.queue import views as queue_views
 from portal.merchant.rules import views as rules_views
 
@@ -62,6 +63,11 @@ urlpatterns = [
         "<slug:store_slug>/queue/<int:request_id>/",
         queue_views.RequestDetailView.as_view(),
         name="queue_request",
+    ),
+    path(
+        "<slug:store_slug>/queue/<int:request_id>/status.json",
+        queue_live.RequestStatusView.as_view(),
+        name="queue_request_status",
     ),
     path(
         "<slug:store_slug>/queue/<int:request_id>/approve/",

@@ -12,6 +12,7 @@ from django.utils import formats, timezone
 from cancellations.core import formatting
 from cancellations.core.clock import zone_abbreviation
 from cancellations.models import RequestStatus
+from portal.live_status import status_tone as _status_tone
 from portal.tenancy import store_url as _store_url
 
 register = template.Library()
@@ -60,3 +61,9 @@ def when(value: datetime | None, style: str = "DATETIME_FORMAT") -> str:
         return ""
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     return f"{formats.date_format(local, style)} {zone_abbreviation(value)}"
+
+
+@register.filter
+def status_tone(status: str) -> str:
+    """The badge colour of a request status: ok, warn, bad, or "" (neutral)."""
+    return _status_tone(status)
