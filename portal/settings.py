@@ -350,6 +350,10 @@ SHOPIFY_SCOPES = env_list(
     ["read_orders", "write_orders", "write_order_edits", "read_products", "write_draft_orders"],
 )
 SHOPIFY_HTTP_TIMEOUT = env_int("SHOPIFY_HTTP_TIMEOUT", 10)
+# The origins the customer account and thank-you page extensions call Amend's JSON endpoints from
+# (/api/v1/shopify/extension/); CORS answers these origins and no other. Shopify runs the extensions'
+# code at https://extensions.shopifycdn.com (see docs/decisions/0101-customer-account-extension.md).
+SHOPIFY_EXTENSION_ORIGINS = env_list("SHOPIFY_EXTENSION_ORIGINS", ["https://extensions.shopifycdn.com"])
 if PRODUCTION and not SHOPIFY_API_ORIGIN.startswith("https://"):
     raise ImproperlyConfigured("SHOPIFY_API_ORIGIN must be an https:// origin when DJANGO_ENV=production.")
 

@@ -38,6 +38,20 @@ def access_order_for_customer(*, store: Store, emails: Iterable[str], order_id: 
     return order
 
 
+def access_order_for_platform_customer(*, store: Store, customer_id: str, platform_id: str) -> Order:
+    """The order with this platform id, only if the platform says this customer placed it at this store.
+
+    `customer_id` is the platform's own customer id (Shopify: `gid://shopify/Customer/<n>`), as a
+    session token Shopify signed names it; a guest order (no customer id) matches no customer.
+    """
+    if not customer_id or not platform_id:
+        raise NotFound("No such order.")
+    order = Order.objects.for_store(store).filter(platform_id=platform_id, customer_id=customer_id).first()
+    if order is None:
+        raise NotFound("No such order.")
+    return order
+
+
 def orders_for_customer(*, store: Store, emails: Iterable[str]) -> QuerySet[Order]:
     """A customer's orders at one store, newest first."""
     return Order.objects.for_store(store).filter(email__in=[email.lower() for email in emails])

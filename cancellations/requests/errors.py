@@ -31,6 +31,11 @@ class RequestErrorCode(ErrorCode):
         409,
     )
     TRANSITION_NOT_ALLOWED = "transition_not_allowed", "The request's status does not allow this step.", 409
+    ACTION_NOT_AVAILABLE = (
+        "action_not_available",
+        "The store's policy does not offer this action on this order now (the reasons are in the message).",
+        409,
+    )
     INVALID_REQUEST = "invalid_request", "What was asked is not well formed.", 400
     KIND_INVALID = "kind_invalid", "Not a kind of request Amend knows.", 400
     KEY_INVALID = "key_invalid", "A request key (the idempotency key) of 1 to 200 characters is needed.", 400
@@ -74,6 +79,12 @@ class RequestAlreadyOpen(Conflict):
             % {"id": request.pk, "status": request.get_status_display()}
         )
         self.request = request
+
+
+class ActionNotAvailable(Conflict):
+    """The store's policy does not offer this action on this order now; the message says why."""
+
+    code = RequestErrorCode.ACTION_NOT_AVAILABLE
 
 
 class AlreadyDecided(Conflict):

@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from portal.api.views import insights as insights_views
 from portal.api.views import requests as request_views
@@ -37,6 +37,7 @@ urlpatterns = [
     path("stores/<slug:store_slug>/rules/", rule_views.RuleListView.as_view(), name="rules"),
     path("stores/<slug:store_slug>/rules/<int:rule_id>/", rule_views.RuleDetailView.as_view(), name="rule"),
     path("stores/<slug:store_slug>/insights/", insights_views.InsightsView.as_view(), name="insights"),
+    path("shopify/extension/", include("portal.api.extension.urls")),
     # Anything else under /api/v1/ (an id that is not a number, say) is a 404 in the API's own shape.
     re_path(r"", views.not_found),
 ]

@@ -17,6 +17,7 @@ from tenants.roles import Role
 from tenants.tokens import API_SCOPES, create_agency_token, create_store_token
 from tests.api.receiver import receiver  # noqa: F401 - a fixture for the webhook tests
 from tests.factories import make_member, make_order
+from tests.fakeshopify.fixtures import fake_shopify, fake_shopify_server  # noqa: F401 - the extension tests
 from tests.requests.helpers import pending_request
 
 
