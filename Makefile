@@ -5,11 +5,12 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install demo test test-fast lint format messages bench clean
+.PHONY: help install demo test test-fast lint format messages bench clean extension-test extension-screenshot
 
 help:
 	@echo "make demo     run the portal with demo data on http://127.0.0.1:8000"
 	@echo "make test     run the test suite (starts a throwaway PostgreSQL unless DATABASE_URL is set)"
+	@echo "make extension-test  the Shopify extensions: npm ci (once per lock file), type-check, build, vitest"
 	@echo "make test-fast the suite without the worker and browser tests (marked worker, e2e)"
 	@echo "make lint     ruff (check and format), mypy and the import-layer contract"
 	@echo "make format   apply ruff's formatting and safe fixes"
@@ -25,10 +26,25 @@ $(STAMP): requirements.lock requirements-dev.lock
 
 install: $(STAMP)
 
+# The Shopify extensions (shopify/): exactly the versions in package-lock.json, from the npm registry,
+# installed again whenever the lock file changes.
+EXTENSION_STAMP := shopify/node_modules/.installed
+$(EXTENSION_STAMP): shopify/package-lock.json
+	cd shopify && npm ci --no-audit --no-fund
+	@touch $(EXTENSION_STAMP)
+
+extension-test: $(EXTENSION_STAMP)
+	cd shopify && npm run typecheck && npm run build && npm test
+
+# docs/screenshots/ from the extensions as their tests render them, in Debian's Chromium.
+extension-screenshot: $(EXTENSION_STAMP)
+	cd shopify && npx vitest run preview
+	$(PY) scripts/extension_screenshot.py
+
 demo: install
 	$(PY) scripts/demo.py
 
-test: install
+test: install extension-test
 	$(PY) scripts/with_db.py $(PY) -m pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 # Everything but the tests that start a Celery worker or drive a browser; no coverage figure.

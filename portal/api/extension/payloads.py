@@ -105,13 +105,14 @@ def order_payload(
     return {
         "order": order_summary(order),
         "can_act": any(offer.available for offer in offers),
+        "can_change": can_change,  # something besides ordering again: what the order action offers
         "changeable_until": until if can_change else None,
         "actions": [_action(offer) for offer in offers],
         "cancel": {
             **_action(cancel),
             "reason_required": policy.reasons.required,
             "free_text": policy.reasons.free_text,
-            "reasons": [{"code": r.code, "label": r.label(language)} for r in policy.reasons.choices],
+            "reason_choices": [{"code": r.code, "label": r.label(language)} for r in policy.reasons.choices],
             "refund": summary.to_dict(),
         },
         "open_requests": [_request(r) for r in open_requests],
