@@ -62,7 +62,7 @@ format: install
 	$(BIN)/ruff format .
 
 messages: install
-	$(PY) scripts/with_db.py $(PY) manage.py makemessages --locale sv --no-obsolete --ignore '.venv/*' --ignore 'tests/*' --ignore 'staticfiles/*' --ignore '.data/*'
+	$(PY) scripts/with_db.py $(PY) manage.py makemessages --locale sv --no-obsolete --ignore '.venv/*' --ignore 'tests/*' --ignore 'staticfiles/*' --ignore '.data/*' --ignore 'shopify/*'
 	$(PY) manage.py compilemessages --locale sv --ignore '.venv/*'
 
 bench: install
