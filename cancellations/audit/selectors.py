@@ -17,7 +17,9 @@ from django.core import signing
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
-from cancellations.models import ActorKind, RequestEvent
+from cancellations.audit.labels import action_label
+from cancellations.models import ActorKind, OrderRequest, RequestEvent
+from cancellations.orders.describe import Describer, event_details
 from tenants.models import Store, StoreAuditEvent
 
 CURSOR_SALT = "amend.audit-cursor"
@@ -53,6 +55,26 @@ class AuditEntry:
         return (self.at, self.source, self.id)
 
     @property
+    def action_label(self) -> str:
+        return action_label(self.action)
+
+    @property
+    def details(self) -> list[str]:
+        """The recorded data in words ("Refund method: Original payment method → Store credit")."""
+        data = self.data or {}
+        if self.action == "store.settings_changed":
+            # Each setting is kept as [before, after].
+            data = {
+                key: {"before": value[0], "after": value[1]}
+                if isinstance(value, list) and len(value) == 2
+                else value
+                for key, value in data.items()
+            }
+        elif self.action == "team.role_changed" and "from" in data:
+            data = {"role": {"before": data.get("from"), "after": data.get("to")}}
+        return event_details(data)
+
+    @property
     def actor_kind_label(self) -> str:
         try:
             return str(ActorKind(self.actor_kind).label)
@@ -64,6 +86,12 @@ class AuditEntry:
 class AuditPage:
     entries: list[AuditEntry]
     next_cursor: str | None
+
+
+def _before_after(value: Any) -> Any:
+    if isinstance(value, list) and len(value) == 2:
+        return {"before": value[0], "after": value[1]}
+    return value
 
 
 def _encode(entry: AuditEntry) -> str:
@@ -189,7 +217,28 @@ def audit_page(
     entries = [entry for _, entry in zip(range(size + 1), merged, strict=False)]
     more = len(entries) > size
     entries = entries[:size]
-    return AuditPage(entries=entries, next_cursor=_encode(entries[-1]) if more and entries else None)
+    cursor_out = _encode(entries[-1]) if more and entries else None
+    return AuditPage(entries=_described(store, entries), next_cursor=cursor_out)
+
+
+def _described(store: Store, entries: list[AuditEntry]) -> list[AuditEntry]:
+    """Request entries name the request and what it changes: "#1001 · Change of items: ..."."""
+    ids = {entry.request_id for entry in entries if entry.request_id is not None}
+    if not ids:
+        return entries
+    requests = list(OrderRequest.objects.for_store(store).filter(pk__in=ids).only("id", "store_id", "kind"))
+    describer = Describer(store, requests)
+    words: dict[int, str] = {}
+    for request in requests:
+        summary = describer.summary_of(request)
+        title = describer.title_of(request)
+        words[request.pk] = f"{title}: {summary}" if summary else title
+    return [
+        dataclasses.replace(entry, subject=f"{entry.subject} · {words[entry.request_id]}")
+        if entry.request_id in words
+        else entry
+        for entry in entries
+    ]
 
 
 def audit_entries(*, store: Store, filters: AuditFilters) -> Iterator[AuditEntry]:

@@ -229,6 +229,9 @@ class RequestChange(TenantModel):
     quantity = models.PositiveIntegerField(null=True, blank=True)
     address = models.JSONField(default=dict, blank=True)
     price_difference = MoneyField()
+    # What the line or the address was when the change was asked for, so "old -> new" still reads true
+    # after the platform (and then the order mirror) took the change.
+    before = models.JSONField(default=dict, blank=True)
 
     class Meta(TenantModel.Meta):
         constraints = [

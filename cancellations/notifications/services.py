@@ -38,6 +38,8 @@ from cancellations.models import (
 )
 from cancellations.notifications.errors import NotificationErrorCode
 from cancellations.orders.access import make_order_link_token
+from cancellations.orders.describe import Describer, reorder_outcome
+from cancellations.policy.services import current_policy
 from tenants.access import staff_access
 from tenants.errors import CommonErrorCode, DomainError
 from tenants.models import Membership, Store, User
@@ -190,11 +192,16 @@ def _subject(template: str, request: OrderRequest) -> str:
 
 def _context(request: OrderRequest, event: RequestEvent | None, *, staff: bool) -> dict[str, Any]:
     store, order = request.store, request.order
+    describer = Describer(store, [request])
+    policy, _version = current_policy(store=store)
     return {
         "store": store,
         "order": order,
         "request": request,
-        "kind": request.get_kind_display(),
+        "kind": describer.title_of(request),
+        "change_lines": describer.lines_of(request),
+        "reorder": reorder_outcome(request),
+        "reason": policy.reasons.label_of(request.reason_code, store.locale) if request.reason_code else "",
         "lines": list(order.line_items.all()),
         "changes": list(request.changes.all()),
         "placed_at": _local(order.placed_at, store),

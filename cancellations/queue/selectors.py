@@ -24,6 +24,8 @@ from django.utils.dateparse import parse_datetime
 
 from cancellations.models import Order, OrderRequest, QueueSettings, RequestStatus
 from cancellations.models.queue import DEFAULT_RESPONSE_TARGET_HOURS
+from cancellations.orders.describe import ChangeLine, Describer, reorder_outcome
+from cancellations.policy.explain import TraceLine, outcome_label, reason_label, trace_lines
 from cancellations.requests.selectors import Timeline, request_timeline
 from tenants.models import AgencyMembership, Membership, Store, User
 
@@ -304,6 +306,15 @@ class RequestPage:
     earlier_requests: list[OrderRequest]
     cancelled_orders: list[Order]
     orders_placed: int
+    # The request in words: its title, each change ("Merino Crew Sweater: S → M"), what a reorder made.
+    title: str = ""
+    change_lines: list[ChangeLine] = dataclasses.field(default_factory=list)
+    reorder: str = ""
+    earlier_titled: list[tuple[OrderRequest, str]] = dataclasses.field(default_factory=list)
+    # Why the policy decided as it did, in words, with the codes kept beside them.
+    outcome: str = ""
+    reasons: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    trace: list[TraceLine] = dataclasses.field(default_factory=list)
 
 
 def request_page(*, store: Store, request_id: int) -> RequestPage:
@@ -325,10 +336,19 @@ def request_page(*, store: Store, request_id: int) -> RequestPage:
         orders = Order.objects.for_store(store).filter(email=order.email)
         cancelled = orders.filter(cancelled_at__isnull=False).order_by("-cancelled_at")[:HISTORY_LIMIT]
         placed = orders.count()
+    earlier_rows = list(earlier)
+    describer = Describer(store, [request, *earlier_rows])
     return RequestPage(
         timeline=timeline,
         lines=list(order.line_items.all()),
-        earlier_requests=list(earlier),
+        earlier_requests=earlier_rows,
         cancelled_orders=list(cancelled),
         orders_placed=placed,
+        title=describer.title_of(request),
+        change_lines=describer.lines_of(request),
+        reorder=reorder_outcome(request),
+        earlier_titled=[(row, describer.title_of(row)) for row in earlier_rows],
+        outcome=outcome_label(request.outcome),
+        reasons=[(reason_label(r.get("code", "")), r.get("code", "")) for r in request.reasons],
+        trace=trace_lines(request.decision.get("trace")),
     )

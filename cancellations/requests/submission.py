@@ -214,6 +214,7 @@ def _build_change(
                 "The new address needs a street and a country.", code=RequestErrorCode.ADDRESS_INVALID
             )
         row.address = {key: str(value) for key, value in address.items() if value not in (None, "")}
+        row.before = {"address": dict(order.shipping_address or {})}
         return row
     line = lines.get(change.line_id or 0)
     if line is None:
@@ -221,6 +222,7 @@ def _build_change(
             "That item is not part of this order.", code=PlatformErrorCode.LINE_NOT_FOUND, field="changes"
         )
     row.line, row.line_platform_id = line, line.platform_id
+    row.before = {"title": line.title, "variant_title": line.variant_title, "quantity": line.quantity}
     if change.kind == RequestChange.Kind.QUANTITY:
         if change.quantity is None or change.quantity < 0:
             raise InvalidRequest(

@@ -8,6 +8,8 @@ form creates one request; a second request of the same kind while one is open sh
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -20,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from cancellations.insights import record_retention_kept
 from cancellations.models import OrderRequest, RequestKind, RequestStatus, Variant
+from cancellations.orders.describe import Describer, reorder_outcome
 from cancellations.policy import Outcome, RetentionKind, refund_summary
 from cancellations.policy.services import current_policy
 from cancellations.policy.validation import reason_errors
@@ -32,6 +35,21 @@ from portal.customer.actions import offered_actions, withdrawal_offer
 from portal.customer.address import AddressForm
 from portal.customer.order_access import OrderPageMixin
 from tenants.errors import DomainError, NotFound
+from tenants.models import Store
+
+
+@dataclass(frozen=True)
+class DescribedRequest:
+    request: OrderRequest
+    title: str
+    changes: str
+
+
+def described_requests(store: Store, requests: Iterable[OrderRequest]) -> list[DescribedRequest]:
+    """Requests with their titles and what they change, for a list."""
+    rows = list(requests)
+    describer = Describer(store, rows)
+    return [DescribedRequest(row, describer.title_of(row), describer.summary_of(row)) for row in rows]
 
 
 def new_submit_key() -> str:
@@ -46,7 +64,9 @@ class OrderDetailView(OrderPageMixin):
             "lines": list(self.order.line_items.all()),
             "actions": offered_actions(policy=policy, order=self.order),
             "withdrawal": withdrawal_offer(policy=policy, order=self.order),
-            "requests": list(requests_for_order(store=self.store, order=self.order)),
+            "requests": described_requests(
+                self.store, requests_for_order(store=self.store, order=self.order)
+            ),
         }
         return self.render(request, "customer/order.html", context)
 
@@ -356,11 +376,14 @@ class RequestDetailView(OrderPageMixin):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         timeline = self._timeline()
+        describer = Describer(self.store, [timeline.request])
         context = {
             **self.order_context(),
             "order_request": timeline.request,
+            "title": describer.title_of(timeline.request),
+            "change_lines": describer.lines_of(timeline.request),
+            "reorder": reorder_outcome(timeline.request),
             "events": timeline.events,
-            "changes": timeline.changes,
             "can_withdraw": timeline.request.status == RequestStatus.PENDING_REVIEW,
             "status_url": self.order_url("request_status", request_id=timeline.request.pk),
             "now": timezone.now(),

@@ -12,6 +12,7 @@ from django.utils import formats, timezone
 from cancellations.core import formatting
 from cancellations.core.clock import zone_abbreviation
 from cancellations.models import RequestStatus
+from cancellations.orders import describe
 from portal.live_status import status_tone as _status_tone
 from portal.tenancy import store_url as _store_url
 
@@ -67,3 +68,15 @@ def when(value: datetime | None, style: str = "DATETIME_FORMAT") -> str:
 def status_tone(status: str) -> str:
     """The badge colour of a request status: ok, warn, bad, or "" (neutral)."""
     return _status_tone(status)
+
+
+@register.filter
+def event_label(action: str) -> str:
+    """What happened to a request, in words (events store the bare action)."""
+    return describe.event_label(action)
+
+
+@register.filter
+def event_details(data: dict[str, Any] | None) -> list[str]:
+    """An event's recorded data as lines of words."""
+    return describe.event_details(data)

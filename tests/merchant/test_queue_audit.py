@@ -78,30 +78,31 @@ def test_the_log_shows_set_up_changes_and_request_events_newest_first(staff, sto
     rows = entries(staff.get(audit_url(store_a)))
 
     assert len(rows) == 5
-    assert "store.settings_changed" in rows[0]
-    assert any("rejected" in row and "#A-500" in row and "admin@alpha.example" in row for row in rows)
-    assert any("submitted" in row and "ann@example.com" in row and "Customer" in row for row in rows)
-    assert any("queued" in row and "Amend" in row for row in rows)
-    assert any("note_added" in row for row in rows)
-    assert "submitted" in rows[-1]
+    assert "Settings changed" in rows[0] and "Alpha Shop → Alpha Shop Renamed" in rows[0]
+    assert any("Rejected" in row and "#A-500" in row and "admin@alpha.example" in row for row in rows)
+    assert any("Asked for" in row and "ann@example.com" in row and "Customer" in row for row in rows)
+    assert any("Sent for review" in row and "Amend" in row for row in rows)
+    assert any("Note added" in row for row in rows)
+    assert "Asked for" in rows[-1]
+    assert not any(code in " ".join(rows) for code in ("note_added", "queued", "store.settings_changed"))
 
 
 def test_filtering_by_who_acted(staff, store_a, history):
     customer = entries(staff.get(audit_url(store_a), {"actor_kind": "customer"}))
-    assert len(customer) == 1 and "submitted" in customer[0]
+    assert len(customer) == 1 and "Asked for" in customer[0]
 
     by_staff = entries(staff.get(audit_url(store_a), {"actor_kind": "staff"}))
     assert {
-        next(a for a in ("rejected", "note_added", "store.settings_changed") if a in row) for row in by_staff
+        next(a for a in ("Rejected", "Note added", "Settings changed") if a in row) for row in by_staff
     } == {
-        "rejected",
-        "note_added",
-        "store.settings_changed",
+        "Rejected",
+        "Note added",
+        "Settings changed",
     }
     assert len(by_staff) == 3
 
     system = entries(staff.get(audit_url(store_a), {"actor_kind": "system"}))
-    assert len(system) == 1 and "queued" in system[0]
+    assert len(system) == 1 and "Sent for review" in system[0]
 
     assert entries(staff.get(audit_url(store_a), {"actor_kind": "api_token"})) == []
 

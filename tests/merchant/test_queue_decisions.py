@@ -53,7 +53,7 @@ def test_the_request_page_shows_the_order_change_trace_history_and_timeline(staf
         assert check["rule"] in body
     assert f'/queue/{earlier.pk}/"' in body and "#OLD-1" in body
     assert "#OTHER-1" not in body
-    assert "submitted" in body and "queued" in body  # the timeline's events
+    assert "Asked for" in body and "Sent for review" in body  # the timeline's events, in words
 
 
 def test_an_agent_approves_and_the_change_is_carried_out(

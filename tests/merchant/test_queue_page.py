@@ -298,7 +298,7 @@ def test_the_number_of_queries_does_not_grow_with_the_requests(staff, store_a, a
     sixty = _queries_for_queue(staff, store_a)
 
     assert ten == sixty
-    assert sixty <= 15
+    assert sixty <= 16  # one of them reads every row's changes, to say what each request changes
 
 
 def test_age_is_shown_and_requests_past_the_target_are_marked(staff, store_a):

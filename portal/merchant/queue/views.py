@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
@@ -22,9 +20,8 @@ from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from cancellations.models import OrderRequest, RefundMethod, RequestKind, RequestStatus, Resolution, RiskLevel
+from cancellations.models import OrderRequest, RefundMethod, RequestStatus, Resolution
 from cancellations.models.queue import MAX_RESPONSE_TARGET_HOURS
-from cancellations.policy import ReasonSettings
 from cancellations.policy.services import current_policy
 from cancellations.queue.selectors import (
     RequestPage,
@@ -58,8 +55,8 @@ from portal.merchant.queue.forms import (
     RejectForm,
     ResponseTargetForm,
 )
+from portal.merchant.queue.rows import label_of, queue_rows
 from portal.merchant.views import form_error
-from portal.templatetags.amend import duration, money
 from tenants.errors import DomainError, NotFound
 from tenants.errors import PermissionDenied as ScopeDenied
 from tenants.roles import Scope
@@ -87,95 +84,6 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return zoneinfo.ZoneInfo("UTC")
-
-
-# The badge of each status, as templates/includes/request_status.html draws it (inlined in the list).
-STATUS_BADGES: dict[str, str] = {
-    RequestStatus.COMPLETED: "badge--ok",
-    RequestStatus.APPROVED: "badge--ok",
-    RequestStatus.AUTO_APPROVED: "badge--ok",
-    RequestStatus.PENDING_REVIEW: "badge--warn",
-    RequestStatus.EXECUTING: "badge--warn",
-    RequestStatus.SUBMITTED: "badge--warn",
-    RequestStatus.DENIED: "badge--bad",
-    RequestStatus.REJECTED: "badge--bad",
-    RequestStatus.FAILED: "badge--bad",
-}
-
-
-@dataclass(frozen=True)
-class QueueRow:
-    """One line of the queue, formatted here once: a page of 500 rows renders without per-cell lookups."""
-
-    pk: str
-    url: str
-    kind: str
-    reason_code: str
-    # The reason as the store's policy names it in the reader's language (the code if it has no label).
-    reason: str
-    order_name: str
-    email: str
-    value: str
-    risk_level: str
-    risk: str
-    status: str
-    status_label: str
-    status_badge: str
-    requested_iso: str
-    age: str
-    late: bool
-    assignee: str
-    waiting: bool
-
-
-def _label(choices: type[models.TextChoices], value: str, cache: dict[tuple[str, str], str]) -> str:
-    key = (choices.__name__, value)
-    if key not in cache:
-        try:
-            cache[key] = str(choices(value).label)
-        except ValueError:
-            cache[key] = value
-    return cache[key]
-
-
-def _rows(
-    requests: list[OrderRequest],
-    *,
-    base_url: str,
-    target: timedelta,
-    now: datetime,
-    reasons: ReasonSettings,
-    language: str,
-) -> list[QueueRow]:
-    labels: dict[tuple[str, str], str] = {}
-    rows = []
-    for request in requests:
-        order = request.order
-        age = now - request.requested_at
-        waiting = request.status == RequestStatus.PENDING_REVIEW
-        rows.append(
-            QueueRow(
-                pk=str(request.pk),
-                url=f"{base_url}{request.pk}/",
-                kind=_label(RequestKind, request.kind, labels),
-                reason_code=request.reason_code,
-                reason=reasons.label_of(request.reason_code, language) if request.reason_code else "",
-                order_name=order.name,
-                email=order.email,
-                value=money(order.total, order.currency),
-                risk_level=order.risk_level,
-                risk=_label(RiskLevel, order.risk_level, labels) if order.risk_level else "",
-                status=request.status,
-                status_label=_label(RequestStatus, request.status, labels),
-                status_badge=STATUS_BADGES.get(request.status, ""),
-                requested_iso=request.requested_at.isoformat(),
-                age=duration(age),
-                late=waiting and age > target,
-                assignee=request.assigned_to.email if request.assigned_to else "",
-                waiting=waiting,
-            )
-        )
-    return rows
 
 
 def _target_label(hours: int) -> str:
@@ -212,7 +120,8 @@ class QueueView(StoreStaffView):
         kept.pop("cursor", None)
         context = {
             "form": form,
-            "rows": _rows(
+            "rows": queue_rows(
+                self.store,
                 page.rows,
                 base_url=reverse("merchant:queue", kwargs={"store_slug": self.store.slug}),
                 target=target,
@@ -339,7 +248,7 @@ class RequestPageMixin(StoreStaffView):
             "order_request": order_request,
             "order": order_request.order,
             "reason": policy.reasons.label_of(order_request.reason_code, get_language() or self.store.locale),
-            "refund_method": _label(RefundMethod, order_request.refund_method, {})
+            "refund_method": label_of(RefundMethod, order_request.refund_method, {})
             if order_request.refund_method
             else "",
             "data": data,
