@@ -4,6 +4,8 @@ import { AMEND_URL } from "./config";
 
 export interface TokenSource {
   sessionToken: { get(): Promise<string> };
+  // The customer's language in Shopify: Amend answers its own words (reasons, why not) in it.
+  localization?: { language?: { value?: { isoCode?: string } } };
 }
 
 export interface OfferedAction {
@@ -86,6 +88,8 @@ async function call<T>(api: TokenSource, path: string, init: { method?: string; 
   const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: "application/json" };
   if (init.body !== undefined) headers["Content-Type"] = "application/json";
   if (init.key) headers["Idempotency-Key"] = init.key;
+  const language = api.localization?.language?.value?.isoCode;
+  if (language) headers["Accept-Language"] = language;
   const response = await fetch(`${AMEND_URL}${API_PATH}${path}`, {
     method: init.method ?? "GET",
     headers,

@@ -31,6 +31,7 @@ export function installShopify({ extension, orderId = "gid://shopify/Order/5551"
     order: { value: { id: orderId } },
     orderConfirmation: { value: { order: { id: orderId }, number: "ABC123", isFirstOrder: false } },
     sessionToken: { get: vi.fn(async () => TOKEN) },
+    localization: { language: { value: { isoCode: locale === "sv" ? "sv-SE" : "en-US" } } },
     close: vi.fn(),
     i18n: {
       translate: (key: string, options: Record<string, string> = {}) => {

@@ -133,6 +133,9 @@ def test_no_token_or_another_kind_of_header_is_a_401(fake_shopify, shop_a, order
     response = Client().get(ORDER.format(5551), HTTP_AUTHORIZATION="Basic dXNlcjpwYXNz")
     assert response.status_code == 401
     assert response.json()["code"] == "session_token_invalid"
+    # The embedded admin's token of the same shop names a staff member, not a customer.
+    admin = fake_shopify.session_token(shop_a.platform_domain, sub="42")
+    assert call(admin, ORDER.format(5551)).status_code == 401
 
 
 def test_a_bad_token_cancels_nothing(fake_shopify, shop_a, order_a):
@@ -295,3 +298,10 @@ def test_a_401_still_carries_cors_so_the_extension_can_read_it(fake_shopify, sho
 
     assert response.status_code == 401
     assert response["Access-Control-Allow-Origin"] == ORIGIN
+
+
+def test_the_answer_is_in_the_customers_language(fake_shopify, shop_a, order_a):
+    response = call(token_for(fake_shopify, shop_a), ORDER.format(5551), accept_language="sv-SE")
+
+    reasons = response.json()["cancel"]["reason_choices"]
+    assert {"code": "changed_mind", "label": "Jag har ångrat mig"} in reasons

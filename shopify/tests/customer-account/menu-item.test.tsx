@@ -22,6 +22,18 @@ describe("the order action menu item", () => {
     expect(button?.getAttribute("href")).toBeNull(); // opens the modal
     expect(calls).toHaveLength(1);
     expect(calls[0].headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(calls[0].headers["accept-language"]).toBe("en-US");
+  });
+
+  it("speaks the customer's language", async () => {
+    clearBody();
+    installShopify({ extension: "amend-customer-account", locale: "sv" });
+    const calls = playAmend({ "GET /orders/5551/": { status: 200, body: orderAnswer() } });
+
+    const button = await renderMenuItem();
+
+    expect(button?.textContent).toBe("Avbryt eller ändra beställningen");
+    expect(calls[0].headers["accept-language"]).toBe("sv-SE");
   });
 
   it("links to Amend's portal when only other changes are on offer", async () => {
