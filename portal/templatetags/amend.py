@@ -15,6 +15,7 @@ from cancellations.models import RequestStatus
 from cancellations.orders import describe
 from portal.live_status import status_tone as _status_tone
 from portal.tenancy import store_url as _store_url
+from tenants.roles import Role
 
 register = template.Library()
 
@@ -80,3 +81,12 @@ def event_label(action: str) -> str:
 def event_details(data: dict[str, Any] | None) -> list[str]:
     """An event's recorded data as lines of words."""
     return describe.event_details(data)
+
+
+@register.filter
+def role_label(role: str) -> str:
+    """A store role's name in the reader's language ("Agent", "Handläggare"), never the bare code."""
+    try:
+        return str(Role(role).label)
+    except ValueError:
+        return role
