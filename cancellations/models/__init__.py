@@ -37,6 +37,7 @@ from cancellations.models.outgoing import (
     WebhookEndpoint,
     WebhookEvent,
 )
+from cancellations.models.payments import BuiltinPayment
 from cancellations.models.platforms import ComplianceRequest, OAuthState, PlatformConnection, WebhookDelivery
 from cancellations.models.policy import StorePolicyVersion
 from cancellations.models.queue import QueueSettings
@@ -63,6 +64,7 @@ __all__ = [
     "PAID_STATES",
     "ActorKind",
     "AutomationRule",
+    "BuiltinPayment",
     "BulkCancelItem",
     "BulkCancelJob",
     "BulkCancelReason",

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cancellations.models.fields import MoneyField
-from cancellations.models.orders import LineItem, Order
+from cancellations.models.orders import FinancialStatus, LineItem, Order
 from tenants.scoping import TenantModel
 
 # Foreign keys other than `store` carry no index of their own (db_index=False): every index on a tenant
@@ -105,6 +105,10 @@ class OrderRequest(TenantModel):
     currency = models.CharField(max_length=3, blank=True)
     fee = MoneyField()
     refund_amount = MoneyField()
+    # What the customer pays on top after a change raised the total: the estimate when submitted,
+    # what the platform says is outstanding once carried out; and where they pay it.
+    amount_owed = MoneyField()
+    payment_url = models.URLField(max_length=2000, blank=True)
     retention_offer_shown = models.BooleanField(default=False)
     retention_offer_accepted = models.BooleanField(default=False)
 
@@ -200,6 +204,15 @@ class OrderRequest(TenantModel):
         return f"amend-request-{self.pk}"
 
     @property
+    def payment_due(self) -> bool:
+        """A change carried out left the customer owing, and the order is not paid in full yet."""
+        return (
+            self.amount_owed > 0
+            and self.status == RequestStatus.COMPLETED
+            and self.order.financial_status == FinancialStatus.PARTIALLY_PAID
+        )
+
+    @property
     def outcome(self) -> str:
         return str(self.decision.get("outcome", ""))
 
@@ -216,6 +229,7 @@ class RequestChange(TenantModel):
         QUANTITY = "quantity", _("New quantity")
         SWAP = "swap", _("Different size or colour")
         REMOVE = "remove", _("Remove item")
+        ADD = "add", _("Added item")
 
     request = models.ForeignKey(
         OrderRequest, on_delete=models.CASCADE, related_name="changes", db_index=False

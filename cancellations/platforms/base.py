@@ -25,7 +25,7 @@ import json
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -35,6 +35,7 @@ from django.conf import settings
 
 from cancellations.models import RefundMethod
 from cancellations.platforms.errors import PlatformErrorCode
+from cancellations.platforms.serialization import to_json
 from tenants.errors import DomainError, ErrorCode
 from tenants.models import Store
 
@@ -172,8 +173,17 @@ class RemoveLine:
     kind: ClassVar[str] = "remove"
 
 
+@dataclass(frozen=True)
+class AddVariant:
+    """A new line on the order (at the variant's own price: the order's discounts do not reach it)."""
+
+    variant_platform_id: str
+    quantity: int
+    kind: ClassVar[str] = "add"
+
+
 LineChange = SetQuantity | SwapVariant | RemoveLine  # the changes made to one line
-EditChange = ChangeAddress | LineChange
+EditChange = ChangeAddress | LineChange | AddVariant
 
 
 @dataclass(frozen=True)
@@ -182,6 +192,8 @@ class EditRequest:
     changes: tuple[EditChange, ...]
     notify_customer: bool = True
     staff_note: str = ""
+    # Ask the platform to send its own invoice for what the edit leaves owed (Shopify's edit email).
+    send_invoice: bool = False
 
     def __post_init__(self) -> None:
         if not self.changes:
@@ -194,6 +206,10 @@ class EditRequest:
                 code=PlatformErrorCode.STAFF_NOTE_TOO_LONG,
             )
         for change in self.changes:
+            if isinstance(change, AddVariant) and change.quantity < 1:
+                raise PermanentPlatformError(
+                    "Add at least one of an item.", code=PlatformErrorCode.QUANTITY_INVALID
+                )
             if isinstance(change, SetQuantity | SwapVariant) and (change.quantity or 0) < 0:
                 raise PermanentPlatformError(
                     "A quantity cannot be negative.", code=PlatformErrorCode.QUANTITY_INVALID
@@ -206,6 +222,9 @@ class EditResult:
     total: Decimal | None = None
     # What the edit changed the amount owed by: positive, the customer owes more; negative, refunded.
     balance: Decimal = Decimal("0.00")
+    # What the customer has left to pay on the order after the edit, and where they pay it.
+    outstanding: Decimal = Decimal("0.00")
+    payment_url: str = ""
     replayed: bool = False
 
 
@@ -444,31 +463,6 @@ class PlatformAdapter(ABC):
 
 
 # --- (de)serialising results for the effect ledger -------------------------------------------------
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def to_json(value: Any) -> Any:
-    """A dataclass (requests, results) as plain JSON values; Decimals become strings."""
-    if is_dataclass(value) and not isinstance(value, type):
-        data = asdict(value)
-        for f in fields(value):
-            if f.metadata.get("stored") is False:
-                data.pop(f.name, None)
-        if hasattr(value, "kind"):
-            data["kind"] = value.kind
-        return _jsonable(data)
-    return _jsonable(value)
 
 
 def request_fingerprint(operation: str, request: Any) -> str:

@@ -30,6 +30,7 @@ from cancellations.models import (
     Variant,
 )
 from cancellations.platforms.base import (
+    AddVariant,
     CancelRequest,
     CancelResult,
     ChangeAddress,
@@ -37,7 +38,6 @@ from cancellations.platforms.base import (
     EditRequest,
     EditResult,
     EffectStatus,
-    LineSnapshot,
     OrderSnapshot,
     PermanentPlatformError,
     PlatformAdapter,
@@ -49,6 +49,8 @@ from cancellations.platforms.base import (
     from_json,
     to_json,
 )
+from cancellations.platforms.builtin_payments import ask_for_payment, outstanding, payment_url
+from cancellations.platforms.builtin_snapshot import snapshot_of
 from cancellations.platforms.errors import PlatformErrorCode
 from cancellations.platforms.ledger import claim_effect, record_outcome
 
@@ -165,6 +167,7 @@ class BuiltinAdapter(PlatformAdapter):
                 )
             lines = {line.platform_id: line for line in order.line_items.select_for_update()}
             before_subtotal, before_total = order.subtotal, order.total
+            url = ""
             for change in request.changes:
                 self._apply_change(order, lines, change, effect)
             remaining = [line for line in lines.values() if line.pk is not None]
@@ -188,7 +191,10 @@ class BuiltinAdapter(PlatformAdapter):
                 order.refunded += -balance
                 order.financial_status = FinancialStatus.PARTIALLY_REFUNDED
             elif order.financial_status in PAID_STATES and balance > 0:
+                # Paid for the old total: the difference is owed, by the link the customer is sent.
                 order.financial_status = FinancialStatus.PARTIALLY_PAID
+                payment = ask_for_payment(store=self.store, order=order, amount=balance, effect=effect)
+                url = payment_url(self.store, payment)
             self._save_order(
                 order,
                 "shipping_address",
@@ -198,7 +204,13 @@ class BuiltinAdapter(PlatformAdapter):
                 "refunded",
                 "financial_status",
             )
-            result = EditResult(status=EffectStatus.COMPLETED, total=order.total, balance=balance)
+            result = EditResult(
+                status=EffectStatus.COMPLETED,
+                total=order.total,
+                balance=balance,
+                outstanding=outstanding(store=self.store, order=order),
+                payment_url=url,
+            )
             record_outcome(effect, status=PlatformEffect.Status.COMPLETED, result=to_json(result))
             if request.notify_customer:
                 self._notify_after_commit(
@@ -303,6 +315,20 @@ class BuiltinAdapter(PlatformAdapter):
                 )
             order.shipping_address = change.address.as_mirror()
             return
+        if isinstance(change, AddVariant):
+            # A new line at the variant's price: the order's discounts do not reach it (as on Shopify).
+            variant = self._variant(change.variant_platform_id)
+            position = max((line.position for line in lines.values() if line.pk is not None), default=0)
+            added = _line_for_variant(order, variant, change.quantity, position + 1)
+            added.save()
+            lines[added.platform_id] = added
+            self._move_stock(
+                [(variant.platform_id, -change.quantity)],
+                order=order,
+                effect=effect,
+                reason=InventoryAdjustment.Reason.EDIT,
+            )
+            return
         line = lines.get(change.line_platform_id)
         if line is None or line.pk is None:
             raise PermanentPlatformError(
@@ -328,16 +354,7 @@ class BuiltinAdapter(PlatformAdapter):
                 "This item has already shipped.", code=PlatformErrorCode.LINE_FULFILLED
             )
         if isinstance(change, SwapVariant):
-            variant = (
-                Variant.objects.for_store(self.store)
-                .select_related("product")
-                .filter(platform_id=change.variant_platform_id)
-                .first()
-            )
-            if variant is None:
-                raise PermanentPlatformError(
-                    "That option is not sold.", code=PlatformErrorCode.VARIANT_NOT_FOUND
-                )
+            variant = self._variant(change.variant_platform_id)
             quantity = change.quantity or line.quantity
             new_line = _line_for_variant(order, variant, quantity, line.position)
             new_line.save()
@@ -358,6 +375,17 @@ class BuiltinAdapter(PlatformAdapter):
         )
         line.delete()
         line.pk = None
+
+    def _variant(self, platform_id: str) -> Variant:
+        variant = (
+            Variant.objects.for_store(self.store)
+            .select_related("product")
+            .filter(platform_id=platform_id)
+            .first()
+        )
+        if variant is None:
+            raise PermanentPlatformError("That option is not sold.", code=PlatformErrorCode.VARIANT_NOT_FOUND)
+        return variant
 
     def _move_stock(
         self, moves: Iterable[tuple[str, int]], *, order: Order, effect: PlatformEffect, reason: str
@@ -430,53 +458,4 @@ def _line_for_variant(order: Order, variant: Variant, quantity: int, position: i
         quantity=quantity,
         unit_price=variant.price,
         position=position,
-    )
-
-
-def snapshot_of(order: Order) -> OrderSnapshot:
-    """The mirror's own order as a snapshot (the built-in store is its own platform)."""
-    return OrderSnapshot(
-        platform_id=order.platform_id,
-        name=order.name,
-        number=order.number,
-        placed_at=order.placed_at,
-        updated_at=order.platform_updated_at,
-        currency=order.currency,
-        email=order.email,
-        customer_name=order.customer_name,
-        customer_locale=order.customer_locale,
-        subtotal=order.subtotal,
-        shipping=order.shipping,
-        tax=order.tax,
-        discount=order.discount,
-        total=order.total,
-        refunded=order.refunded,
-        financial_status=order.financial_status,
-        fulfillment_status=order.fulfillment_status,
-        cancelled_at=order.cancelled_at,
-        cancel_reason=order.cancel_reason,
-        risk_level=order.risk_level,
-        risk_recommendation=order.risk_recommendation,
-        tags=tuple(order.tags),
-        discount_codes=tuple(order.discount_codes),
-        payment_gateways=tuple(order.payment_gateways),
-        shipping_address=dict(order.shipping_address),
-        billing_address=dict(order.billing_address),
-        lines=tuple(
-            LineSnapshot(
-                platform_id=line.platform_id,
-                title=line.title,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                fulfilled_quantity=line.fulfilled_quantity,
-                total_discount=line.total_discount,
-                variant_title=line.variant_title,
-                sku=line.sku,
-                product_id=line.product_id,
-                variant_id=line.variant_id,
-                product_type=line.product_type,
-                product_tags=tuple(line.product_tags),
-            )
-            for line in order.line_items.all()
-        ),
     )

@@ -22,7 +22,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from cancellations.models import Order, OrderRequest, QueueSettings, RequestStatus
+from cancellations.models import FinancialStatus, Order, OrderRequest, QueueSettings, RequestStatus
 from cancellations.models.queue import DEFAULT_RESPONSE_TARGET_HOURS
 from cancellations.orders.describe import ChangeLine, Describer, reorder_outcome
 from cancellations.policy.explain import TraceLine, outcome_label, reason_label, trace_lines
@@ -48,6 +48,8 @@ LIST_COLUMNS = (
     "order__total",
     "order__currency",
     "order__risk_level",
+    "order__financial_status",
+    "amount_owed",
     "assigned_to__id",
     "assigned_to__email",
 )
@@ -92,6 +94,8 @@ class QueueFilters:
     risk: str = ""  # a RiskLevel value, or UNASSESSED
     assignee: int | str | None = None  # a user id, or NOBODY
     search: str = ""
+    # Only changes carried out that left the customer owing, on orders not yet paid in full.
+    unpaid: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,6 +144,12 @@ def filtered_requests(*, store: Store, filters: QueueFilters, now: datetime | No
         requests = requests.filter(order__risk_level="")
     elif filters.risk:
         requests = requests.filter(order__risk_level=filters.risk)
+    if filters.unpaid:
+        requests = requests.filter(
+            status=RequestStatus.COMPLETED,
+            amount_owed__gt=0,
+            order__financial_status=FinancialStatus.PARTIALLY_PAID,
+        )
     if filters.assignee == NOBODY:
         requests = requests.filter(assigned_to__isnull=True)
     elif filters.assignee is not None:

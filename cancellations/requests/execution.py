@@ -44,6 +44,7 @@ from cancellations.notifications import services as notifications
 from cancellations.orders.services import record_cancelled, upsert_order
 from cancellations.platforms.base import (
     Address,
+    AddVariant,
     CancelReason,
     CancelRequest,
     CancelResult,
@@ -130,6 +131,8 @@ def _edit_change(change: RequestChange) -> EditChange:
         return SetQuantity(change.line_platform_id, change.quantity or 0)
     if change.kind == RequestChange.Kind.SWAP:
         return SwapVariant(change.line_platform_id, change.variant_platform_id, change.quantity)
+    if change.kind == RequestChange.Kind.ADD:
+        return AddVariant(change.variant_platform_id, change.quantity or 1)
     return RemoveLine(change.line_platform_id)
 
 
@@ -187,6 +190,8 @@ def _call_platform(
                 changes=tuple(_edit_change(change) for change in changes),
                 notify_customer=False,
                 staff_note=_note(request),
+                # Amend's email says what is owed; Shopify's invoice is the way to pay it there.
+                send_invoice=request.amount_owed > 0,
             ),
             idempotency_key=key,
         )
@@ -289,6 +294,11 @@ def _after_success(
         # Where the platform refunded less a fee itself, what it refunded and kept is what the
         # customer is told (Shopify's refundable amount may differ from the mirror's).
         money = {"fee": kept, "refund_amount": Decimal(str(result["refunded"]))} if kept > 0 else {}
+        payment: dict[str, Any] = {}
+        if request.kind == RequestKind.EDIT and "outstanding" in result:
+            # What the platform says is left to pay replaces the estimate made when it was submitted.
+            money["amount_owed"] = Decimal(str(result["outstanding"]))
+            payment["payment_url"] = str(result.get("payment_url") or "")[:2000]
         event = transition(
             request,
             S.COMPLETED,
@@ -302,6 +312,7 @@ def _after_success(
             last_error="",
             last_error_code="",
             **money,
+            **payment,
         )
         notifications.queue_customer_email(request, event, "completed")
     return COMPLETED

@@ -50,6 +50,7 @@ from cancellations.requests.errors import (
 )
 from cancellations.requests.execution import enqueue_execution
 from cancellations.requests.lifecycle import open_request, queued_until, transition
+from cancellations.requests.pricing import EditEstimate, estimate_edit
 from tenants.errors import NotFound
 from tenants.models import Store
 
@@ -169,6 +170,16 @@ def preview_action(
     return decision
 
 
+def preview_edit(*, store: Store, order: Order, changes: Sequence[ChangeInput]) -> EditEstimate:
+    """The new total and the difference these item changes would make; writes nothing.
+
+    Raises InvalidRequest for a change that could not be submitted either.
+    """
+    if order.store_id != store.pk:
+        raise NotFound("No such order.")
+    return estimate_edit(order, _build_changes(store, order, RequestKind.EDIT, changes))
+
+
 # --- submitting ----------------------------------------------------------------------------------
 
 
@@ -251,8 +262,8 @@ def _money(
     changes: Sequence[RequestChange],
     reason_code: str | None,
     refund_method: str | None,
-) -> tuple[str, Decimal, Decimal]:
-    """(refund method, fee, refund amount) the request is made with."""
+) -> tuple[str, Decimal, Decimal, Decimal]:
+    """(refund method, fee, refund amount, amount owed) the request is made with."""
     paid = order.financial_status in PAID_STATES
     if kind in (RequestKind.CANCEL, RequestKind.WITHDRAWAL):
         refundable = order.total - order.refunded if paid else ZERO
@@ -263,11 +274,11 @@ def _money(
             choice=refund_method,
             action=Action.CANCEL if kind == RequestKind.CANCEL else Action.WITHDRAWAL,
         )
-        return summary.method.value, summary.fee, summary.total
+        return summary.method.value, summary.fee, summary.total, ZERO
     if kind == RequestKind.EDIT:
-        difference = sum((change.price_difference for change in changes), ZERO)
-        return "original", ZERO, -difference if paid and difference < 0 else ZERO
-    return "", ZERO, ZERO
+        estimate = estimate_edit(order, changes)
+        return "original", ZERO, estimate.refund, estimate.owed
+    return "", ZERO, ZERO, ZERO
 
 
 def _same_request(existing: OrderRequest, order: Order, kind: str) -> OrderRequest:
@@ -380,7 +391,7 @@ def _submit_locked(
         reason_code=reason_code or None,
         now=now,
     )
-    method, fee, refund_amount = _money(policy, order, kind, built, reason_code or None, refund_method)
+    method, fee, refund_amount, owed = _money(policy, order, kind, built, reason_code or None, refund_method)
     request, submitted = open_request(
         actor=actor,
         now=now,
@@ -394,6 +405,7 @@ def _submit_locked(
         currency=order.currency,
         fee=fee,
         refund_amount=refund_amount,
+        amount_owed=owed,
         retention_offer_shown=retention[0],
         retention_offer_accepted=retention[1],
         decision=decision.to_dict(),

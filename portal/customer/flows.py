@@ -27,7 +27,7 @@ from cancellations.policy import Outcome, RetentionKind, refund_summary
 from cancellations.policy.services import current_policy
 from cancellations.policy.validation import reason_errors
 from cancellations.requests.actors import Actor
-from cancellations.requests.errors import InvalidRequest, RequestAlreadyOpen
+from cancellations.requests.errors import RequestAlreadyOpen
 from cancellations.requests.selectors import request_timeline, requests_for_order
 from cancellations.requests.services import withdraw_request
 from cancellations.requests.submission import ChangeInput, preview_action, submit_request
@@ -212,74 +212,6 @@ class EditAddressView(_SubmitMixin):
         if not form.is_valid():
             return self._page(request, form, status=400)
         return self.submit(changes=[ChangeInput(kind="address", address=form.as_address())])
-
-
-class EditItemsView(_SubmitMixin):
-    """Change quantities, swap a line to another variant of the same product, or remove a line."""
-
-    kind = RequestKind.EDIT
-
-    def _lines(self) -> list[dict[str, Any]]:
-        lines = list(self.order.line_items.all())
-        product_ids = {line.product_id for line in lines if line.product_id}
-        variants = list(
-            Variant.objects.for_store(self.store)
-            .filter(product__platform_id__in=product_ids)
-            .select_related("product")
-            .order_by("position", "id")
-        )
-        rows = []
-        for line in lines:
-            options = [
-                {"variant": variant, "difference": variant.price - line.unit_price}
-                for variant in variants
-                if variant.product.platform_id == line.product_id
-                and variant.platform_id != line.variant_id
-                and variant.in_stock
-            ]
-            rows.append({"line": line, "options": options})
-        return rows
-
-    def _page(self, request: HttpRequest, status: int = 200, **extra: Any) -> HttpResponse:
-        context = {
-            **self.order_context(),
-            "rows": self._lines(),
-            "submit_key": request.POST.get("submit_key") or new_submit_key(),
-            **extra,
-        }
-        return self.render(request, "customer/edit_items.html", context, status=status)
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return self.unavailable(request, "edit") or self._page(request)
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        blocked = self.unavailable(request, "edit")
-        if blocked:
-            return blocked
-        changes, errors = [], {}
-        for line in self.order.line_items.all():
-            field = f"line-{line.pk}"
-            if request.POST.get(f"{field}-remove"):
-                changes.append(ChangeInput(kind="remove", line_id=line.pk))
-                continue
-            swap = request.POST.get(f"{field}-variant", "")
-            if swap:
-                changes.append(ChangeInput(kind="swap", line_id=line.pk, variant_id=swap))
-            raw = request.POST.get(f"{field}-quantity", str(line.quantity)).strip()
-            if not raw.isdigit() or not 1 <= int(raw) <= 99:
-                errors[line.pk] = _("Enter a quantity from 1 to 99, or remove the item.")
-            elif int(raw) != line.quantity:
-                changes.append(ChangeInput(kind="quantity", line_id=line.pk, quantity=int(raw)))
-        if errors:
-            return self._page(request, status=400, errors=errors, posted=request.POST)
-        if not changes:
-            return self._page(
-                request, status=400, form_error=_("Change something first: nothing was changed.")
-            )
-        try:
-            return self.submit(changes=changes)
-        except InvalidRequest as error:
-            return self._page(request, status=400, form_error=error.message, posted=request.POST)
 
 
 class ReorderView(_SubmitMixin):

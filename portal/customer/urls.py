@@ -6,7 +6,7 @@ order's signed link (o/<token>/...).
 
 from django.urls import path
 
-from portal.customer import flows, live, signin, views
+from portal.customer import flows, items, live, payments, signin, views
 
 app_name = "customer"
 
@@ -14,7 +14,8 @@ ORDER_PAGES = [
     ("", flows.OrderDetailView, ""),
     ("cancel/", flows.CancelView, "_cancel"),
     ("edit/address/", flows.EditAddressView, "_edit_address"),
-    ("edit/items/", flows.EditItemsView, "_edit_items"),
+    ("edit/items/", items.EditItemsView, "_edit_items"),
+    ("edit/items/preview/", items.EditItemsPreviewView, "_edit_items_preview"),
     ("reorder/", flows.ReorderView, "_reorder"),
     ("withdraw/", flows.WithdrawView, "_withdraw"),
     ("requests/<int:request_id>/", flows.RequestDetailView, "_request"),
@@ -28,6 +29,7 @@ urlpatterns = [
     path("orders/", views.OrderListView.as_view(), name="orders"),
     path("find-order/", views.FindOrderView.as_view(), name="find_order"),
     path("withdraw/", views.WithdrawalLookupView.as_view(), name="withdraw"),
+    path("pay/<str:token>/", payments.PayView.as_view(), name="pay"),
     path("logo", views.LogoView.as_view(), name="logo"),
     path("brand.css", views.BrandCssView.as_view(), name="brand_css"),
     *[

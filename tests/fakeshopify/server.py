@@ -80,6 +80,9 @@ class Shop:
     refund_keys: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     declined_refunds: list[str] = field(default_factory=list)
     prices: dict[str, Decimal] = field(default_factory=dict)
+    # The catalogue `products(query:)` searches, and every order edit committed with notifyCustomer.
+    products: list[dict[str, Any]] = field(default_factory=list)
+    invoices_sent: list[str] = field(default_factory=list)
     # The leaky bucket of query-cost points.
     # A standard plan's rate: https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits
     maximum: float = 1000.0
@@ -270,6 +273,7 @@ class FakeShopify:
             "currentTotalDiscountsSet": money("0.00"),
             "totalRefundedSet": money("0.00"),
             "totalOutstandingSet": money("0.00"),
+            "paymentCollectionDetails": {"additionalPaymentCollectionUrl": None, "vaultedPaymentMethods": []},
             "risk": {"recommendation": "ACCEPT", "assessments": [{"riskLevel": "LOW"}]},
             "shippingAddress": {
                 "firstName": "Ann",
@@ -351,6 +355,44 @@ class FakeShopify:
         shipping = Decimal(order["currentShippingPriceSet"]["shopMoney"]["amount"])
         order["currentSubtotalPriceSet"] = money(subtotal)
         order["currentTotalPriceSet"] = money(subtotal + shipping)
+
+    def _collect(self, shop: Shop, order: dict[str, Any]) -> None:
+        """What is left to pay after an edit, and where: a paid order that now costs more is partly paid,
+        with a link to pay the balance (`Order.paymentCollectionDetails`).
+        https://shopify.dev/docs/api/admin-graphql/2026-07/objects/OrderPaymentCollectionDetails"""
+        paid = sum((p["amount"] for p in refunds.payments(order)), Decimal("0.00"))
+        net = paid - Decimal(order["totalRefundedSet"]["shopMoney"]["amount"])
+        outstanding = max(
+            Decimal(order["currentTotalPriceSet"]["shopMoney"]["amount"]) - net, Decimal("0.00")
+        )
+        order["totalOutstandingSet"] = money(outstanding)
+        url = None
+        if outstanding > 0 and paid > 0:
+            order["displayFinancialStatus"] = "PARTIALLY_PAID"
+            url = f"https://{shop.domain}/{order['id'].rsplit('/', 1)[-1]}/invoices/{secrets.token_hex(8)}"
+        order["paymentCollectionDetails"] = {
+            "additionalPaymentCollectionUrl": url,
+            "vaultedPaymentMethods": [],
+        }
+
+    def pay_outstanding(self, domain: str, order_id: str) -> None:
+        """The customer pays the balance by the invoice: one more sale, and the order is paid."""
+        with self.lock:
+            order = self.shops[domain].orders[order_id]
+            amount = Decimal(order["totalOutstandingSet"]["shopMoney"]["amount"])
+            refunds.payments(order).append(
+                {
+                    "id": f"gid://shopify/OrderTransaction/{next(_ids)}",
+                    "gateway": "shopify_payments",
+                    "amount": amount,
+                }
+            )
+            order["totalOutstandingSet"] = money("0.00")
+            order["displayFinancialStatus"] = "PAID"
+            order["paymentCollectionDetails"] = {
+                "additionalPaymentCollectionUrl": None,
+                "vaultedPaymentMethods": [],
+            }
 
     def _tick(self, shop: Shop) -> None:
         for job in shop.jobs.values():
@@ -696,6 +738,11 @@ class _Root:
                 self.fake._line(variant_id, quantity, self.shop.prices[variant_id])
             )
         self.fake._recompute(order)
+        self.fake._collect(self.shop, order)
+        if notifyCustomer:
+            # Shopify emails the customer the edited order, with the invoice for any balance.
+            # https://shopify.dev/docs/api/admin-graphql/2026-07/mutations/orderEditCommit
+            self.shop.invoices_sent.append(order["id"])
         order["updatedAt"] = "2026-11-26T12:00:00Z"
         return {"order": copy.deepcopy(order), "userErrors": []}
 

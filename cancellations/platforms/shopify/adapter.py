@@ -15,7 +15,6 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -30,7 +29,6 @@ from cancellations.platforms.base import (
     EditRequest,
     EditResult,
     EffectStatus,
-    LineChange,
     OrderExport,
     OrderSnapshot,
     PermanentPlatformError,
@@ -38,8 +36,6 @@ from cancellations.platforms.base import (
     RateBudget,
     ReorderRequest,
     ReorderResult,
-    SetQuantity,
-    SwapVariant,
     TransientPlatformError,
     from_json,
     to_json,
@@ -48,7 +44,7 @@ from cancellations.platforms.errors import PlatformErrorCode, ShopifyErrorCode
 from cancellations.platforms.ledger import claim_effect, exclusive_key, record_outcome
 from cancellations.platforms.shopify import bulk_status, documents, export, refunds
 from cancellations.platforms.shopify.client import ShopifyClient, bucket_report
-from cancellations.platforms.shopify.edits import already_applied, check_editable
+from cancellations.platforms.shopify.edits import Committed, already_applied, check_editable, edit_lines
 from cancellations.platforms.shopify.lines import all_lines
 from cancellations.platforms.shopify.payloads import (
     UnprocessablePayload,
@@ -284,14 +280,20 @@ class ShopifyAdapter(PlatformAdapter):
                 # Only what the order does not show yet: a retry after a lost answer does not repeat it.
                 todo = [change for change in request.changes if not already_applied(change, order)]
                 check_editable(todo, order)
-                total = order.total
+                committed = Committed(order.total)
                 for change in todo:
                     if isinstance(change, ChangeAddress):
                         self._update_address(order.platform_id, change.address)
                 line_changes = [change for change in todo if not isinstance(change, ChangeAddress)]
                 if line_changes:
-                    total = self._edit_lines(order, line_changes, request)
-                result = EditResult(status=EffectStatus.COMPLETED, total=total, balance=total - order.total)
+                    committed = edit_lines(self.client, order, line_changes, request)
+                result = EditResult(
+                    status=EffectStatus.COMPLETED,
+                    total=committed.total,
+                    balance=committed.total - order.total,
+                    outstanding=committed.outstanding,
+                    payment_url=committed.payment_url,
+                )
                 with transaction.atomic():
                     record_outcome(effect, status=PlatformEffect.Status.COMPLETED, result=to_json(result))
                 return result
@@ -421,58 +423,3 @@ class ShopifyAdapter(PlatformAdapter):
             raise PermanentPlatformError(
                 "; ".join(e["message"] for e in _user_errors(payload)), code=PlatformErrorCode.ADDRESS_REFUSED
             )
-
-    def _edit_lines(self, order: OrderSnapshot, changes: list[LineChange], request: EditRequest) -> Decimal:
-        begin = self.client.execute(documents.ORDER_EDIT_BEGIN, {"id": order.platform_id})["orderEditBegin"]
-        if _user_errors(begin) or not begin.get("calculatedOrder"):
-            raise PermanentPlatformError(
-                "; ".join(e["message"] for e in _user_errors(begin)) or "Shopify will not edit this order.",
-                code=PlatformErrorCode.ORDER_NOT_EDITABLE,
-            )
-        calculated = begin["calculatedOrder"]
-        # A calculated line item carries the number of the order line it stands for.
-        calculated_lines = {
-            _numeric_id(node["id"]): node["id"]
-            for node in (calculated.get("lineItems") or {}).get("nodes") or []
-        }
-        lines = {line.platform_id: line for line in order.lines}
-        for change in changes:
-            if isinstance(change, SwapVariant):
-                quantity = change.quantity or lines[change.line_platform_id].quantity
-                self._step(
-                    documents.ORDER_EDIT_ADD_VARIANT,
-                    "orderEditAddVariant",
-                    {"id": calculated["id"], "variantId": change.variant_platform_id, "quantity": quantity},
-                )
-            quantity = change.quantity if isinstance(change, SetQuantity) else 0
-            calculated_id = calculated_lines.get(_numeric_id(change.line_platform_id))
-            if calculated_id is None:
-                raise PermanentPlatformError(
-                    "This item is not on the order.", code=PlatformErrorCode.LINE_NOT_FOUND
-                )
-            self._step(
-                documents.ORDER_EDIT_SET_QUANTITY,
-                "orderEditSetQuantity",
-                {"id": calculated["id"], "lineItemId": calculated_id, "quantity": quantity, "restock": True},
-            )
-        commit = self._step(
-            documents.ORDER_EDIT_COMMIT,
-            "orderEditCommit",
-            {
-                "id": calculated["id"],
-                "notifyCustomer": request.notify_customer,
-                "staffNote": request.staff_note or None,
-            },
-        )
-        amount = (((commit.get("order") or {}).get("currentTotalPriceSet") or {}).get("shopMoney") or {}).get(
-            "amount"
-        )
-        return order.total if amount is None else Decimal(str(amount))
-
-    def _step(self, document: str, field: str, variables: dict[str, Any]) -> dict[str, Any]:
-        payload = self.client.execute(document, variables)[field] or {}
-        if _user_errors(payload):
-            raise PermanentPlatformError(
-                "; ".join(e["message"] for e in _user_errors(payload)), code=PlatformErrorCode.EDIT_REFUSED
-            )
-        return payload

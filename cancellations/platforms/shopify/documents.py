@@ -258,10 +258,19 @@ mutation AmendOrderEditAddVariant($id: ID!, $variantId: ID!, $quantity: Int!) {
 }
 """
 
+# With notifyCustomer, Shopify emails the customer the edited order and, when the edit leaves a balance,
+# the invoice to pay it; `additionalPaymentCollectionUrl` is where that balance is paid.
+# https://shopify.dev/docs/api/admin-graphql/2026-07/mutations/orderEditCommit
+# https://shopify.dev/docs/api/admin-graphql/2026-07/objects/OrderPaymentCollectionDetails
 ORDER_EDIT_COMMIT = """
 mutation AmendOrderEditCommit($id: ID!, $notifyCustomer: Boolean, $staffNote: String) {
   orderEditCommit(id: $id, notifyCustomer: $notifyCustomer, staffNote: $staffNote) {
-    order { id currentTotalPriceSet { shopMoney { amount } } totalOutstandingSet { shopMoney { amount } } }
+    order {
+      id
+      currentTotalPriceSet { shopMoney { amount } }
+      totalOutstandingSet { shopMoney { amount } }
+      paymentCollectionDetails { additionalPaymentCollectionUrl }
+    }
     userErrors { field message }
   }
 }
@@ -417,7 +426,7 @@ COSTS: dict[str, int] = {
     "AmendOrderEditBegin": 514,
     "AmendOrderEditSetQuantity": 12,
     "AmendOrderEditAddVariant": 12,
-    "AmendOrderEditCommit": 16,
+    "AmendOrderEditCommit": 17,
     "AmendOrderUpdateAddress": 12,
     "AmendTagsAdd": 12,
     "AmendDraftOrderCreate": 12,

@@ -27,6 +27,20 @@ MAX_BULK = MAX_BULK_DECISION
 ALL = "all"
 OVERDUE = "overdue"
 ME = "me"
+UNPAID = "unpaid"
+# The query-string fields that narrow the queue: when one is set, the page offers to clear them.
+FILTER_FIELDS = (
+    "status",
+    "kind",
+    "reason",
+    "age",
+    "min_value",
+    "max_value",
+    "risk",
+    "assignee",
+    "payment",
+    "q",
+)
 
 AGES: dict[str, timedelta] = {
     "1h": timedelta(hours=1),
@@ -66,6 +80,9 @@ class QueueFilterForm(forms.Form):
     )
     risk = forms.ChoiceField(required=False, label=_("Fraud risk"))
     assignee = forms.ChoiceField(required=False, label=_("Assigned to"))
+    payment = forms.ChoiceField(
+        required=False, label=_("Payment"), choices=_with_any([(UNPAID, _("Unpaid difference"))])
+    )
     q = forms.CharField(
         required=False,
         label=_("Search"),
@@ -130,6 +147,9 @@ class QueueFilterForm(forms.Form):
         """The filters to apply; a field that did not validate does not narrow."""
         self.is_valid()
         status = self._value("status") or ""
+        unpaid = self._value("payment") == UNPAID
+        if unpaid and not status:
+            status = ALL  # what is owed comes after a change is carried out, whatever the queue shows
         age = self._value("age") or ""
         assignee = self._value("assignee") or ""
         return QueueFilters(
@@ -146,6 +166,7 @@ class QueueFilterForm(forms.Form):
             if assignee == NOBODY
             else (int(assignee) if assignee else None),
             search=self._value("q") or "",
+            unpaid=unpaid,
         )
 
     def layout(self) -> list[dict[str, Any]]:

@@ -42,6 +42,7 @@ class QueueRow:
     order_name: str
     email: str
     value: str
+    owed: str  # a difference the customer has still to pay, after a change was carried out
     risk_level: str
     risk: str
     status: str
@@ -93,6 +94,7 @@ def queue_rows(
                 order_name=order.name,
                 email=order.email,
                 value=money(order.total, order.currency),
+                owed=money(request.amount_owed, order.currency) if request.payment_due else "",
                 risk_level=order.risk_level,
                 risk=label_of(RiskLevel, order.risk_level, labels) if order.risk_level else "",
                 status=request.status,

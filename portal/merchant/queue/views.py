@@ -46,6 +46,7 @@ from cancellations.requests.services import (
 )
 from portal.merchant.base import StoreStaffView
 from portal.merchant.queue.forms import (
+    FILTER_FIELDS,
     MAX_BULK,
     ApproveForm,
     AssignForm,
@@ -60,9 +61,6 @@ from portal.merchant.views import form_error
 from tenants.errors import DomainError, NotFound
 from tenants.errors import PermissionDenied as ScopeDenied
 from tenants.roles import Scope
-
-# The query-string fields that narrow the queue: when one is set, the page offers to clear them.
-FILTER_FIELDS = ("status", "kind", "reason", "age", "min_value", "max_value", "risk", "assignee", "q")
 
 
 def already_decided_message(error: AlreadyDecided, zone: str) -> str:
