@@ -23,6 +23,7 @@ from cancellations.policy import (
 from cancellations.policy.errors import PolicyInvalid
 from tenants.errors import NotFound
 from tenants.models import Store, User
+from tenants.services import record_store_event
 
 
 def policy_of(row: StorePolicyVersion) -> StorePolicy:
@@ -99,3 +100,22 @@ def decide_for_order(
         policy=policy, order=facts, action=action, now=now or timezone.now(), lines=lines, reason=reason
     )
     return decision, version
+
+
+def restore_policy_version(*, store: Store, actor: User | None, version: int) -> StorePolicyVersion:
+    """Put an earlier version back in force, as a new version with its content; audited.
+
+    The history is never rewritten: restoring version 3 after version 5 saves version 6, whose changes
+    are what it undid of version 5. Version 0 restores the defaults.
+    """
+    with transaction.atomic():
+        old = policy_at_version(store=store, version=version)
+        saved = save_policy(store=store, actor=actor, policy=old)
+        record_store_event(
+            store=store,
+            actor=actor,
+            action="policy.restored",
+            subject=str(saved),
+            data={"version": saved.version, "restored": version, "changes": saved.change_summary},
+        )
+    return saved

@@ -52,6 +52,11 @@ urlpatterns = [
         policy_views.PolicyVersionView.as_view(),
         name="policy_version",
     ),
+    path(
+        "<slug:store_slug>/policy/versions/<int:version>/restore/",
+        policy_views.PolicyRestoreView.as_view(),
+        name="policy_restore",
+    ),
     path("<slug:store_slug>/queue/", queue_views.QueueView.as_view(), name="queue"),
     path("<slug:store_slug>/queue/bulk/", queue_views.BulkDecisionView.as_view(), name="queue_bulk"),
     path(

@@ -55,3 +55,16 @@ def test_the_role_line_names_the_role_in_words(client, store_a, store_b):
 
     assert "Your role: Viewer" in body
     assert client.get(f"/app/{store_b.slug}/").status_code == 404
+
+
+def test_an_empty_bulk_decision_says_nothing_was_chosen_and_decides_nothing(client, store_a):
+    from cancellations.models import OrderRequest
+    from tests.merchant.queue_helpers import make_request
+
+    waiting = make_request(store_a)
+    client.force_login(make_member(store_a, Role.AGENT))
+
+    response = client.post(f"/app/{store_a.slug}/queue/bulk/", {"action": "approve"}, follow=True)
+
+    assert "Nothing was chosen" in response.content.decode()
+    assert OrderRequest.objects.for_store(store_a).get(pk=waiting.pk).status == waiting.status

@@ -350,7 +350,7 @@ def test_bulk_with_nothing_chosen_says_so_and_decides_nothing(staff, store_a, ac
     response = staff.post(f"{queue_url(store_a)}bulk/", {"action": action, "message": "No."}, follow=True)
 
     assert response.redirect_chain[-1][0] == queue_url(store_a)
-    assert "Choose at least one request." in response.content.decode()
+    assert "Nothing was chosen: tick at least one request in the list." in response.content.decode()
     assert _status(request) == RequestStatus.PENDING_REVIEW
     assert RequestEvent.objects.for_store(store_a).count() == events
 

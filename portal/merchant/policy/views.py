@@ -16,7 +16,13 @@ from django.utils.translation import gettext as _
 from cancellations.models import StorePolicyVersion
 from cancellations.policy import DEFAULT_POLICY, StorePolicy
 from cancellations.policy.errors import PolicyInvalid
-from cancellations.policy.services import policy_of, policy_versions, save_policy
+from cancellations.policy.services import (
+    current_policy,
+    policy_of,
+    policy_versions,
+    restore_policy_version,
+    save_policy,
+)
 from portal.merchant.base import StoreStaffView
 from portal.merchant.policy.page import PolicyPage, page_fields, reason_field
 from tenants.roles import Scope
@@ -120,13 +126,47 @@ class PolicyVersionView(StoreStaffView):
         row = policy_versions(store=self.store).filter(version=version).first() if version else None
         if version and row is None:
             raise Http404
+        _policy, in_force = current_policy(store=self.store)
         context = {
             "row": row,
             "version": version,
+            "can_restore": self.access.has(Scope.POLICY_WRITE) and version != in_force,
             "page": PolicyPage(policy=_policy_of(row), editable=False),
             "changes": [describe_change(change) for change in row.change_summary] if row else [],
         }
         return self.render(request, "merchant/policy_version.html", context)
+
+
+class PolicyRestoreView(StoreStaffView):
+    """Put an earlier version back in force: saved as a new version with its content, and audited."""
+
+    required_scopes = {"POST": Scope.POLICY_WRITE}
+    nav = "policy"
+
+    def post(self, request: HttpRequest, version: int) -> HttpResponse:
+        if version and not policy_versions(store=self.store).filter(version=version).exists():
+            raise Http404
+        _policy, in_force = current_policy(store=self.store)
+        if version == in_force:
+            messages.info(
+                request, _("Version %(version)s is already the policy in force.") % {"version": version}
+            )
+            return self.redirect_here("merchant:policy_version", version=version)
+        try:
+            saved = restore_policy_version(store=self.store, actor=self.access.user, version=version)
+        except PolicyInvalid:
+            messages.error(
+                request,
+                _("Version %(version)s no longer passes the policy's checks, so it was not restored.")
+                % {"version": version},
+            )
+            return self.redirect_here("merchant:policy_version", version=version)
+        messages.success(
+            request,
+            _("Version %(old)s is in force again, saved as version %(new)s.")
+            % {"old": version, "new": saved.version},
+        )
+        return self.redirect_here("merchant:policy")
 
 
 def describe_change(change: Mapping[str, Any]) -> dict[str, str]:

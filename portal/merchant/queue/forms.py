@@ -292,7 +292,7 @@ class BulkForm(forms.Form):
                 raise forms.ValidationError(_("Choose requests from the queue.")) from None
         ids = list(dict.fromkeys(ids))
         if not ids:
-            raise forms.ValidationError(_("Choose at least one request."))
+            raise forms.ValidationError(_("Nothing was chosen: tick at least one request in the list."))
         if len(ids) > MAX_BULK:
             raise forms.ValidationError(
                 _("Choose at most %(max)d requests at a time (you chose %(count)d).")
