@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from django.http import HttpRequest
 
 if TYPE_CHECKING:
+    from portal.app_proxy import AppProxy
     from tenants.models import Store, User
 
 
@@ -20,6 +21,8 @@ class AmendRequest(HttpRequest):
     request_id: str
     # StoreDomainMiddleware (None off a store's own domain); CustomerView and StoreStaffView set it too.
     store: Store | None
+    # AppProxyMiddleware, on a request Shopify's app proxy forwarded and signed (absent otherwise).
+    app_proxy: AppProxy
     # StaffSessionMiddleware, just before it signs out an idle session (see accounts/audit.py).
     _session_expired: bool
 

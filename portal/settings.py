@@ -4,6 +4,7 @@ Every setting that can be changed from the environment is listed in the README's
 configuration table. Development defaults need nothing installed or running beyond
 what `make demo` starts; `DJANGO_ENV=production` refuses to start without the values
 a real deployment must set (see `_require_production_settings`).
+Long on purpose: one flat list of every setting, so each is found in one place.
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "portal.middleware.RequestLogMiddleware",
     "portal.tenancy.StoreDomainMiddleware",
+    "portal.app_proxy.AppProxyMiddleware",
     "portal.localization.StoreClockMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -354,6 +356,8 @@ SHOPIFY_HTTP_TIMEOUT = env_int("SHOPIFY_HTTP_TIMEOUT", 10)
 # (/api/v1/shopify/extension/); CORS answers these origins and no other. Shopify runs the extensions'
 # code at https://extensions.shopifycdn.com (see docs/decisions/0101-customer-account-extension.md).
 SHOPIFY_EXTENSION_ORIGINS = env_list("SHOPIFY_EXTENSION_ORIGINS", ["https://extensions.shopifycdn.com"])
+SHOPIFY_APP_PROXY_MAX_AGE = env_int("SHOPIFY_APP_PROXY_MAX_AGE", 300)  # s a proxied request may be off now
+SHOPIFY_APP_PROXY_FORM_MAX_AGE = env_int("SHOPIFY_APP_PROXY_FORM_MAX_AGE", 1800)  # s a proxied form lasts
 if PRODUCTION and not SHOPIFY_API_ORIGIN.startswith("https://"):
     raise ImproperlyConfigured("SHOPIFY_API_ORIGIN must be an https:// origin when DJANGO_ENV=production.")
 

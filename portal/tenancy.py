@@ -18,6 +18,7 @@ from django.core.exceptions import DisallowedHost
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
+from portal.app_proxy import PROXY_URLCONF, app_proxy
 from portal.http import AmendRequest
 from tenants.access import store_for_host
 from tenants.hosts import is_own_host
@@ -57,7 +58,11 @@ def on_store_domain(request: HttpRequest) -> bool:
 
 
 def store_url(request: HttpRequest, name: str, store: Store | None, **kwargs: Any) -> str:
-    """Reverse a customer-portal URL for the store, with or without /s/<store>/ depending on the host."""
+    """Reverse a customer-portal URL for the store, with or without /s/<store>/ depending on the host,
+    or as the storefront's path when Shopify's app proxy forwarded the request."""
+    proxy = app_proxy(request)
+    if proxy is not None:
+        return proxy.public_path(reverse(name, kwargs=kwargs or None, urlconf=PROXY_URLCONF))
     if on_store_domain(request):
         return reverse(name, kwargs=kwargs or None, urlconf=DOMAIN_URLCONF)
     if store is None:

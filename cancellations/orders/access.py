@@ -57,6 +57,22 @@ def orders_for_customer(*, store: Store, emails: Iterable[str]) -> QuerySet[Orde
     return Order.objects.for_store(store).filter(email__in=[email.lower() for email in emails])
 
 
+def orders_for_platform_customer(*, store: Store, customer_id: str) -> QuerySet[Order]:
+    """The orders a platform's signed-in customer placed at this store (`gid://shopify/Customer/<n>`),
+    newest first; none for a blank id (guests' orders keep no customer id)."""
+    if not customer_id:
+        return Order.objects.for_store(store).none()
+    return Order.objects.for_store(store).filter(customer_id=customer_id)
+
+
+def access_platform_customer_order(*, store: Store, customer_id: str, order_id: int) -> Order:
+    """The order with this (Amend) id, only if the platform's signed-in customer placed it at this store."""
+    order = orders_for_platform_customer(store=store, customer_id=customer_id).filter(pk=order_id).first()
+    if order is None:
+        raise NotFound("No such order.")
+    return order
+
+
 def make_order_link_token(order: Order) -> str:
     """A signed token naming the store and order, for a link that opens the order without signing in."""
     return signing.dumps({"s": order.store_id, "o": order.pk}, salt=ORDER_LINK_SALT, compress=True)

@@ -141,6 +141,12 @@ class PlatformErrorCode(ErrorCode):
     SCOPES_MISSING = "scopes_missing", "Shopify granted fewer permissions than Amend needs.", 400
     CODE_REJECTED = "code_rejected", "Shopify did not accept the authorisation code, or sent no token.", 400
 
+    # Requests from a shop's storefront through the app proxy (/shopify/proxy/): never an API answer,
+    # the proxy itself answers each with an empty 401.
+    PROXY_REFUSED = "proxy_refused", "The request did not come through the shop's app proxy.", None
+    PROXY_SIGNATURE_INVALID = "proxy_signature_invalid", "The proxied request is unsigned or tampered.", None
+    PROXY_REQUEST_STALE = "proxy_request_stale", "The proxied request's time is too old or too new.", None
+
 
 class ShopifyErrorCode(ErrorCode):
     """Shopify's own code for refusing `orderCancel` (OrderCancelUserErrorCode), passed through as

@@ -61,6 +61,10 @@ class CustomerView(View):
     def url(self, name: str, **kwargs: Any) -> str:
         return store_url(self.request, name, self.store, **kwargs)
 
+    def absolute_url(self, path: str) -> str:
+        """A path of this portal as a full address, for links that leave the page (emails)."""
+        return self.request.build_absolute_uri(path)
+
     def render(
         self, request: HttpRequest, template: str, context: dict[str, Any] | None = None, **kw: Any
     ) -> HttpResponse:

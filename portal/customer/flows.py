@@ -26,7 +26,6 @@ from cancellations.orders.describe import Describer, reorder_outcome
 from cancellations.policy import Outcome, RetentionKind, refund_summary
 from cancellations.policy.services import current_policy
 from cancellations.policy.validation import reason_errors
-from cancellations.requests.actors import Actor
 from cancellations.requests.errors import RequestAlreadyOpen
 from cancellations.requests.selectors import request_timeline, requests_for_order
 from cancellations.requests.services import withdraw_request
@@ -324,13 +323,8 @@ class RequestDetailView(OrderPageMixin):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         timeline = self._timeline()
-        actor = (
-            Actor.customer(request.user)
-            if request.user.is_authenticated and not self.guest
-            else Actor.customer(self.order.email)
-        )
         try:
-            withdraw_request(store=self.store, request_id=timeline.request.pk, actor=actor)
+            withdraw_request(store=self.store, request_id=timeline.request.pk, actor=self.actor())
             messages.success(request, _("Your request was withdrawn."))
         except DomainError as error:
             messages.error(request, error.message)

@@ -115,7 +115,7 @@ class FindOrderView(CustomerView):
         return self.render(request, "customer/find_order_sent.html", {"email": email})
 
     def _send_link(self, request: HttpRequest, order: Any) -> None:
-        link = request.build_absolute_uri(self.url("customer:order_link", token=make_order_link_token(order)))
+        link = self.absolute_url(self.url("customer:order_link", token=make_order_link_token(order)))
         context = {"store": self.store, "order": order, "link": link}
         customer_email(
             store=self.store,

@@ -7,12 +7,16 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.middleware.csrf import get_token
 from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from cancellations.core import formatting
 from cancellations.core.clock import zone_abbreviation
 from cancellations.models import RequestStatus
 from cancellations.orders import describe
+from portal.app_proxy import FORM_TOKEN_FIELD, app_proxy, make_form_token
 from portal.live_status import status_tone as _status_tone
 from portal.tenancy import store_url as _store_url
 from tenants.roles import Role
@@ -26,6 +30,21 @@ def store_url(context: dict[str, Any], name: str, **kwargs: Any) -> str:
     request = context["request"]
     store = context.get("brand_store") or context.get("store")
     return _store_url(request, name, store, **kwargs)
+
+
+@register.simple_tag(takes_context=True)
+def form_guard(context: dict[str, Any]) -> SafeString:
+    """What proves a form was sent from the page it was shown on: Django's CSRF token, or through
+    Shopify's app proxy (no cookies there) a short-lived token bound to the shop, customer and path."""
+    request = context["request"]
+    proxy = app_proxy(request)
+    if proxy is not None:
+        return format_html(
+            '<input type="hidden" name="{}" value="{}">',
+            FORM_TOKEN_FIELD,
+            make_form_token(proxy, request.path),
+        )
+    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
 
 
 @register.filter

@@ -1,4 +1,5 @@
-"""Shopify's signatures: webhook bodies (base64 HMAC) and OAuth redirects (hex HMAC of the query)."""
+"""Shopify's signatures: webhook bodies (base64 HMAC), OAuth redirects (hex HMAC of the query) and
+app proxy requests (hex HMAC of the sorted, concatenated query)."""
 
 from __future__ import annotations
 
@@ -113,4 +114,35 @@ def verify_query(params: Query, secrets: Iterable[str] | None = None) -> bool:
         hmac.compare_digest(_hex_hmac(message, secret), given[0])
         for secret in (app_secrets() if secrets is None else secrets)
         for message in messages
+    )
+
+
+def _proxy_message(pairs: Sequence[tuple[str, str]]) -> str:
+    """The message of an app proxy request: every parameter but `signature`, sorted by key, each as
+    `key=value` with a repeated key's values joined by "," in the order sent, concatenated with no
+    separator, nothing encoded. https://shopify.dev/docs/apps/build/online-store/app-proxies/authenticate-app-proxies
+    (Calculate a digital signature).
+    """
+    groups: dict[str, list[str]] = {}
+    for key, value in pairs:
+        if key != "signature":
+            groups.setdefault(key, []).append(value)
+    return "".join(f"{key}={','.join(values)}" for key, values in sorted(groups.items()))
+
+
+def proxy_signature(params: Query, secret: str) -> str:
+    """The `signature` Shopify adds to a request it forwards through the app proxy."""
+    return _hex_hmac(_proxy_message(query_pairs(params)), secret)
+
+
+def verify_proxy_signature(params: Query, secrets: Iterable[str] | None = None) -> bool:
+    """True if the one `signature` parameter signs every other parameter (an app proxy request)."""
+    pairs = query_pairs(params)
+    given = [value for key, value in pairs if key == "signature"]
+    if len(given) != 1 or not given[0]:
+        return False
+    message = _proxy_message(pairs)
+    return any(
+        hmac.compare_digest(_hex_hmac(message, secret).encode(), given[0].encode())
+        for secret in (app_secrets() if secrets is None else secrets)
     )
