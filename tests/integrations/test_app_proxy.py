@@ -343,3 +343,27 @@ def test_an_anonymous_visitor_withdraws_through_the_proxy(client, fake_shopify, 
     assert done["Location"].startswith(f"{PREFIX}/o/")
     assert done["Location"].endswith(f"/requests/{order_request.pk}/")
     assert visitor.get(done["Location"]).status_code == 200
+
+
+def test_a_request_page_through_the_proxy_has_no_script_and_no_amend_links(client, shop, kim_orders):
+    from cancellations.requests.actors import Actor
+    from cancellations.requests.submission import submit_request
+
+    order = kim_orders["kim"][0]
+    order_request = submit_request(
+        store=shop,
+        order=order,
+        actor=Actor.customer(order.email),
+        kind="cancel",
+        reason_code="changed_mind",
+        idempotency_key="k1",
+    )
+    kim = Storefront(client, shop.platform_domain, 777)
+    page = kim.get(f"{PREFIX}/orders/{order.pk}/requests/{order_request.pk}/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "<script" not in html
+    assert "/shopify/proxy" not in html and "signature=" not in html
+    status = kim.get(f"{PREFIX}/orders/{order.pk}/requests/{order_request.pk}/status.json")
+    assert status.status_code == 200 and status.json()["status"] == order_request.status
+    lee = Storefront(client, shop.platform_domain, 778)
+    assert lee.get(f"{PREFIX}/orders/{order.pk}/requests/{order_request.pk}/status.json").status_code == 404
