@@ -367,3 +367,14 @@ def test_a_request_page_through_the_proxy_has_no_script_and_no_amend_links(clien
     assert status.status_code == 200 and status.json()["status"] == order_request.status
     lee = Storefront(client, shop.platform_domain, 778)
     assert lee.get(f"{PREFIX}/orders/{order.pk}/requests/{order_request.pk}/status.json").status_code == 404
+
+
+def test_every_order_page_opens_through_the_proxy_without_script(client, shop, kim_orders):
+    order = kim_orders["kim"][0]
+    kim = Storefront(client, shop.platform_domain, 777)
+    for step in ("", "cancel/", "edit/address/", "edit/items/", "reorder/"):
+        page = kim.get(f"{PREFIX}/orders/{order.pk}/{step}")
+        assert page.status_code in (200, 409), step
+        assert page["Content-Type"].startswith("application/liquid"), step
+        html = page.content.decode()
+        assert "<script" not in html and "/shopify/proxy" not in html, step
