@@ -247,7 +247,7 @@ def request_payload(request: OrderRequest) -> dict[str, Any]:
 
 
 def _queue(
-    store_id: int, endpoints: list[WebhookEndpoint], event: str, data: dict[str, Any]
+    store_id: int, endpoints: list[WebhookEndpoint], event: str, data: dict[str, Any], *, send: bool = True
 ) -> list[OutgoingWebhook]:
     now = timezone.now()
     rows = []
@@ -261,7 +261,7 @@ def _queue(
         )
         rows.append(row)
     OutgoingWebhook.objects.bulk_create(rows)
-    for row in rows:
+    for row in rows if send else ():
         enqueue_delivery(store_id=store_id, webhook_id=row.pk)
     return rows
 
@@ -320,6 +320,18 @@ def send_test_webhook(*, store: Store, endpoint_id: int) -> OutgoingWebhook:
             store.pk, [endpoint], PING_EVENT, {"message": "Hello from Amend.", "store": store.slug}
         )
     return ping
+
+
+def ping_endpoint(*, store: Store, endpoint_id: int) -> WebhookDeliveryAttempt | None:
+    """Send a `ping` while the person who pressed "send test" waits, and return its real attempt.
+
+    The row is written first, so a process that dies mid-call leaves it to the sweep.
+    """
+    endpoint = access_endpoint(store=store, endpoint_id=endpoint_id)
+    data = {"message": "Hello from Amend.", "store": store.slug}
+    (ping,) = _queue(store.pk, [endpoint], PING_EVENT, data, send=False)
+    deliver_webhook(store=store, webhook_id=ping.pk)
+    return WebhookDeliveryAttempt.objects.for_store(store).filter(webhook=ping).order_by("-number").first()
 
 
 # --- delivery ------------------------------------------------------------------------------------

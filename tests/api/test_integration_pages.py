@@ -155,3 +155,45 @@ def test_another_stores_endpoint_is_a_404_on_every_page(admin_client, store_a, s
     assert admin_client.get(_url("webhook", store_a, endpoint_id=endpoint_b.pk)).status_code == 404
     assert WebhookEndpoint.objects.for_store(store_b).get().secret == endpoint_b.secret
     assert OutgoingWebhook.objects.for_store(store_b).count() == 0
+
+
+def test_the_test_ping_is_sent_at_once_and_its_real_answer_shown(admin_client, store_a, receiver):
+    admin_client.post(_url("webhooks", store_a), {"url": receiver.url, "events": ["request.failed"]})
+    endpoint = WebhookEndpoint.objects.for_store(store_a).get()
+    receiver.script = [503]
+
+    # No task runs here: the ping is sent while the page waits, so the answer is the real one.
+    refused = admin_client.post(_url("webhook_test", store_a, endpoint_id=endpoint.pk), follow=True)
+    delivered = admin_client.post(_url("webhook_test", store_a, endpoint_id=endpoint.pk), follow=True)
+
+    assert len(receiver.received) == 2
+    assert re.search(
+        r"Test event refused: the endpoint answered HTTP 503 in \d+ ms", refused.content.decode()
+    )
+    page = delivered.content.decode()
+    assert re.search(r"Test event delivered: the endpoint answered HTTP 200 in \d+ ms", page)
+    assert "HTTP 503" in page and "HTTP 200" in page  # both attempts in the delivery log
+    pings = OutgoingWebhook.objects.for_store(store_a).filter(event="ping").order_by("id")
+    assert [(ping.status, ping.attempts) for ping in pings] == [("failed", 1), ("delivered", 1)]
+
+
+def test_a_ping_to_an_endpoint_that_does_not_answer_shows_the_error(admin_client, store_a, settings):
+    settings.WEBHOOK_TIMEOUT_SECONDS = 2
+    admin_client.post(
+        _url("webhooks", store_a), {"url": "http://127.0.0.1:9/hooks", "events": ["request.failed"]}
+    )
+    endpoint = WebhookEndpoint.objects.for_store(store_a).get()
+
+    answer = admin_client.post(_url("webhook_test", store_a, endpoint_id=endpoint.pk), follow=True)
+
+    assert "Test event not delivered: ConnectError" in answer.content.decode()
+
+
+def test_another_stores_endpoint_cannot_be_pinged(client, store_a, store_b, receiver):
+    theirs = WebhookEndpoint.objects.for_store(store_b).create(
+        store=store_b, url=receiver.url, events=["request.failed"], secret_encrypted=""
+    )
+    client.force_login(make_member(store_a, Role.ADMIN))
+
+    assert client.post(_url("webhook_test", store_a, endpoint_id=theirs.pk)).status_code == 404
+    assert receiver.received == []

@@ -188,10 +188,25 @@ class WebhookTestView(StoreStaffView):
 
     def post(self, request: HttpRequest, endpoint_id: int) -> HttpResponse:
         try:
-            outgoing_webhooks.send_test_webhook(store=self.store, endpoint_id=endpoint_id)
+            attempt = outgoing_webhooks.ping_endpoint(store=self.store, endpoint_id=endpoint_id)
         except NotFound:
             raise Http404 from None
-        messages.success(request, _("Test event sent. Its result shows in the delivery log."))
+        if attempt is None:
+            messages.error(request, _("The test event was not sent."))
+        elif attempt.status_code is not None and 200 <= attempt.status_code < 300:
+            messages.success(
+                request,
+                _("Test event delivered: the endpoint answered HTTP %(code)s in %(ms)s ms.")
+                % {"code": attempt.status_code, "ms": attempt.duration_ms},
+            )
+        elif attempt.status_code is not None:
+            messages.error(
+                request,
+                _("Test event refused: the endpoint answered HTTP %(code)s in %(ms)s ms.")
+                % {"code": attempt.status_code, "ms": attempt.duration_ms},
+            )
+        else:
+            messages.error(request, _("Test event not delivered: %(error)s") % {"error": attempt.error})
         return self.redirect_here("merchant:webhook", endpoint_id=endpoint_id)
 
 
