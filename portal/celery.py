@@ -11,6 +11,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 TASK_PACKAGES = [
     "portal",
     "cancellations.bulk",
+    "cancellations.holds",
     "cancellations.hosts",
     "cancellations.insights",
     "cancellations.notifications",

@@ -9,6 +9,13 @@ from cancellations.models.bulk import (
 )
 from cancellations.models.catalogue import Product, Variant
 from cancellations.models.effects import InventoryAdjustment, PlatformEffect, Refund, RefundMethod
+from cancellations.models.holds import (
+    ACTIVE_HOLD_STATUSES,
+    HOLD_HANDLE,
+    FulfilmentHold,
+    HoldStatus,
+    ReleaseReason,
+)
 from cancellations.models.imports import IMPORT_OPEN_STATUSES, OrderImport, OrderImportStatus
 from cancellations.models.insights import (
     DailyBreakdown,
@@ -60,6 +67,8 @@ from cancellations.models.rules import (
 )
 
 __all__ = [
+    "ACTIVE_HOLD_STATUSES",
+    "HOLD_HANDLE",
     "IMPORT_OPEN_STATUSES",
     "PAID_STATES",
     "ActorKind",
@@ -77,6 +86,8 @@ __all__ = [
     "FinancialStatus",
     "FreightForwarderAddress",
     "FulfillmentStatus",
+    "FulfilmentHold",
+    "HoldStatus",
     "InsightDimension",
     "InsightsRollup",
     "InventoryAdjustment",
@@ -94,6 +105,7 @@ __all__ = [
     "QueueSettings",
     "Refund",
     "RefundMethod",
+    "ReleaseReason",
     "RequestChange",
     "RequestEvent",
     "RequestKind",

@@ -124,6 +124,12 @@ class PlatformErrorCode(ErrorCode):
     ADDRESS_REFUSED = "address_refused", "Shopify refused the new address.", None
     TAGS_REFUSED = "tags_refused", "Shopify refused to add the tags to the order.", None
     TAGS_NOT_SUPPORTED = "tags_not_supported", "The platform cannot tag orders.", None
+    HOLD_REFUSED = "hold_refused", "Shopify refused to hold or release the order's fulfilment.", None
+    ORDER_ON_HOLD = (
+        "order_on_hold",
+        "The order's fulfilment is held while its change window is open; release the hold first.",
+        400,
+    )
     EXPORT_NOT_SUPPORTED = "export_not_supported", "The platform cannot export a store's orders.", None
     EXPORT_REFUSED = "export_refused", "Shopify would not start exporting the store's orders.", None
     EXPORT_FAILED = "export_failed", "Shopify's export of the store's orders failed.", None

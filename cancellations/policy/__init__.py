@@ -33,6 +33,7 @@ from cancellations.policy.engine import (
     withdrawal_deadline,
 )
 from cancellations.policy.facts import LineFacts, OrderFacts, order_facts
+from cancellations.policy.holds import CHANGE_ACTIONS, MAX_HOLD_MINUTES, hold_until
 from cancellations.policy.money import RefundSummary, refund_summary, restocking_fee, round_money
 from cancellations.policy.schema import DEFAULT_POLICY, StorePolicy
 from cancellations.policy.sections import (
@@ -40,6 +41,7 @@ from cancellations.policy.sections import (
     ApprovalRules,
     CancelReason,
     FeeSettings,
+    FulfilmentHoldSettings,
     OrderExclusions,
     ProductExclusions,
     ReasonSettings,
@@ -53,8 +55,10 @@ from cancellations.policy.validation import FieldError, reason_errors, validate_
 __all__ = [
     "APPROVAL_MESSAGES",
     "BLOCKING_MESSAGES",
+    "CHANGE_ACTIONS",
     "DEFAULT_POLICY",
     "LEGAL_WITHDRAWAL_DAYS",
+    "MAX_HOLD_MINUTES",
     "OUTCOME_RANK",
     "RULE_ACTIONS",
     "Action",
@@ -67,6 +71,7 @@ __all__ = [
     "FeeKind",
     "FeeSettings",
     "FieldError",
+    "FulfilmentHoldSettings",
     "LineFacts",
     "OrderExclusions",
     "OrderFacts",
@@ -86,6 +91,7 @@ __all__ = [
     "combine",
     "decide",
     "flatten_policy",
+    "hold_until",
     "next_cutoff",
     "order_facts",
     "policy_changes",

@@ -37,7 +37,7 @@ class PolicyErrorCode(ErrorCode):
     TOO_PRECISE = "too_precise", "An amount has more than two decimal places.", 400
     OUT_OF_RANGE = (
         "out_of_range",
-        "A percentage, window, grace or withdrawal period is outside its range.",
+        "A percentage, window, grace, withdrawal period or hold length is outside its range.",
         400,
     )
     TOO_LONG = "too_long", "A text or a list is longer than allowed.", None

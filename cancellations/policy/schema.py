@@ -30,6 +30,7 @@ from cancellations.policy.sections import (
     ApprovalRules,
     CancelReason,
     FeeSettings,
+    FulfilmentHoldSettings,
     ReasonSettings,
     RefundSettings,
     RetentionOffer,
@@ -111,6 +112,8 @@ class StorePolicy:
     fees: FeeSettings = field(default_factory=FeeSettings)
     refunds: RefundSettings = field(default_factory=RefundSettings)
     withdrawal: WithdrawalSettings = field(default_factory=WithdrawalSettings)
+    # Hold a new order's fulfilment until its change window closes (cancellations/holds/).
+    fulfilment_hold: FulfilmentHoldSettings = field(default_factory=FulfilmentHoldSettings)
     # Whether an address change may move the order to another country (shipping and taxes change).
     allow_country_change: bool = False
 
@@ -130,6 +133,7 @@ class StorePolicy:
             "fees": self.fees.to_dict(),
             "refunds": self.refunds.to_dict(),
             "withdrawal": self.withdrawal.to_dict(),
+            "fulfilment_hold": self.fulfilment_hold.to_dict(),
             "allow_country_change": self.allow_country_change,
         }
 
@@ -159,6 +163,9 @@ class StorePolicy:
             refunds=RefundSettings.from_dict(section(data, "refunds", ""), default.refunds, "refunds."),
             withdrawal=WithdrawalSettings.from_dict(
                 section(data, "withdrawal", ""), default.withdrawal, "withdrawal."
+            ),
+            fulfilment_hold=FulfilmentHoldSettings.from_dict(
+                section(data, "fulfilment_hold", ""), default.fulfilment_hold, "fulfilment_hold."
             ),
             allow_country_change=read(
                 data, "allow_country_change", default.allow_country_change, as_bool, ""

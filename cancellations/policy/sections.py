@@ -424,3 +424,24 @@ class WithdrawalSettings:
                 section(data, "exclusions", path), default.exclusions, f"{path}exclusions."
             ),
         )
+
+
+@dataclass(frozen=True)
+class FulfilmentHoldSettings:
+    """Hold a new order's fulfilment while the customer may still change it (off by default)."""
+
+    enabled: bool = False
+    # The longest hold: where the window has no end of its own ("until shipped"), or a later one.
+    max_minutes: int = 120
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"enabled": self.enabled, "max_minutes": self.max_minutes}
+
+    @classmethod
+    def from_dict(
+        cls, data: Mapping[str, Any], default: FulfilmentHoldSettings, path: str = ""
+    ) -> FulfilmentHoldSettings:
+        return cls(
+            enabled=read(data, "enabled", default.enabled, as_bool, path),
+            max_minutes=read(data, "max_minutes", default.max_minutes, as_int, path),
+        )

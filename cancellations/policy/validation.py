@@ -26,6 +26,7 @@ from cancellations.policy.choices import (
     WindowKind,
 )
 from cancellations.policy.errors import PolicyErrorCode
+from cancellations.policy.holds import MAX_HOLD_MINUTES
 from cancellations.policy.schema import StorePolicy
 from cancellations.policy.sections import ActionRule
 from tenants.errors import CommonErrorCode, ErrorCode
@@ -287,6 +288,13 @@ def validate_policy(policy: StorePolicy) -> list[FieldError]:
             "withdrawal.period_days",
             PolicyErrorCode.OUT_OF_RANGE,
             _("Use a withdrawal period of at most 365 days."),
+        )
+    hold_minutes = policy.fulfilment_hold.max_minutes
+    if not 1 <= hold_minutes <= MAX_HOLD_MINUTES:
+        errors.add(
+            "fulfilment_hold.max_minutes",
+            PolicyErrorCode.OUT_OF_RANGE,
+            _("Hold fulfilment for at least 1 minute and at most 10080 minutes (a week)."),
         )
     return list(errors)
 

@@ -30,8 +30,10 @@ from django.utils.module_loading import import_string
 
 from cancellations.core.backoff import backoff_seconds as backoff
 from cancellations.core.queueing import enqueue, send_task
+from cancellations.holds.services import hold_new_order
 from cancellations.models import (
     FulfillmentStatus,
+    Order,
     OrderRequest,
     PlatformEffect,
     RefundMethod,
@@ -71,7 +73,7 @@ from cancellations.requests.errors import RequestErrorCode
 from cancellations.requests.lifecycle import record_event, transition
 from cancellations.requests.selectors import cancel_options_for, execution_choice
 from tenants.errors import ErrorCode
-from tenants.models import Store
+from tenants.models import Platform, Store
 
 logger = logging.getLogger(__name__)
 
@@ -204,6 +206,11 @@ def _call_platform(
         ),
         idempotency_key=key,
     )
+    if store.platform == Platform.BUILTIN and not reordered.replayed:
+        # The built-in store's new order arrives here, not by a webhook: held like any new order.
+        new_order = Order.objects.for_store(store).filter(platform_id=reordered.platform_id).first()
+        if new_order is not None:
+            hold_new_order(store=store, order=new_order)
     return EffectStatus.COMPLETED, "", to_json(reordered), None
 
 

@@ -29,6 +29,7 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from cancellations.core.queueing import send_task
+from cancellations.holds.services import hold_new_order
 from cancellations.models import WebhookDelivery
 from cancellations.orders.imports import import_for_operation
 from cancellations.orders.services import (
@@ -76,6 +77,9 @@ def store_id_for_shop(shop: str) -> int | None:
 
 def _order(store: Store, payload: Any, delivery: WebhookDelivery) -> None:
     outcome = upsert_order(store=store, snapshot=order_from_rest(payload))
+    if outcome.created:
+        # A new order: held while its change window is open, where the store holds fulfilment.
+        hold_new_order(store=store, order=outcome.order)
     rules_after_sync(store=store, outcome=outcome, webhook_id=delivery.webhook_id)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cancellations.bulk.errors import BulkErrorCode
+from cancellations.holds.errors import HoldErrorCode
 from cancellations.insights.errors import InsightErrorCode
 from cancellations.notifications.errors import NotificationErrorCode
 from cancellations.platforms.errors import PlatformErrorCode, ShopifyErrorCode
@@ -31,6 +32,7 @@ CATALOGUES: tuple[tuple[str, type[ErrorCode]], ...] = (
     ("Requests", RequestErrorCode),
     ("Rules", RuleErrorCode),
     ("Bulk cancellation", BulkErrorCode),
+    ("Fulfilment holds", HoldErrorCode),
     ("Support queue", QueueErrorCode),
     ("Insights", InsightErrorCode),
     ("API", ApiErrorCode),

@@ -16,7 +16,14 @@ from tests.fakeshopify.server import FakeShopify
 
 API_KEY = "amend-test-key"
 API_SECRET = "shpss_amendtest0123456789abcdef0123456789"
-SCOPES = ["read_products", "write_draft_orders", "write_order_edits", "write_orders"]
+SCOPES = [
+    "read_products",
+    "write_draft_orders",
+    "write_order_edits",
+    "write_orders",
+    "write_merchant_managed_fulfillment_orders",
+    "write_third_party_fulfillment_orders",
+]
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 It answers the OAuth token exchange and runs GraphQL documents against Shopify's real published
 schema (so a document Shopify would reject is rejected here too), with a small in-memory shop:
 orders, asynchronous cancel jobs, refunds (tests/fakeshopify/refunds.py), order edits, draft
-orders and webhook subscriptions. It keeps
+orders, webhook subscriptions and fulfilment orders with their holds (tests/fakeshopify/holds.py). It keeps
 Shopify's cost-based rate limit: each query's requested cost is worked out from the schema by
 Shopify's rules (tests/fakeshopify/cost.py), a query over 1,000 points is refused with
 MAX_COST_EXCEEDED, the bucket must hold the requested cost (THROTTLED when it does not) and gets
@@ -29,7 +29,7 @@ from typing import Any
 
 from graphql import GraphQLError, OperationDefinitionNode, graphql_sync, parse, validate
 
-from tests.fakeshopify import refunds
+from tests.fakeshopify import holds, refunds
 from tests.fakeshopify.cost import MAX_SINGLE_QUERY_COST, CostError, actual_cost, requested_cost
 from tests.fakeshopify.schema import admin_schema
 
@@ -54,6 +54,11 @@ OFFLINE_TOKEN_TYPE = "urn:shopify:params:oauth:token-type:offline-access-token"
 # From this day Shopify refuses Admin API calls of public apps with a non-expiring token.
 #   https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/offline-access-tokens
 NON_EXPIRING_CUTOFF = 1798761600.0  # 2027-01-01T00:00:00Z
+# What a merchant grants on install, as Shopify lists it: a write scope without its read scope.
+GRANTED_SCOPES = (
+    "write_orders,write_order_edits,read_products,write_draft_orders,"
+    "write_merchant_managed_fulfillment_orders,write_third_party_fulfillment_orders"
+)
 
 
 @dataclass
@@ -83,6 +88,9 @@ class Shop:
     # The catalogue `products(query:)` searches, and every order edit committed with notifyCustomer.
     products: list[dict[str, Any]] = field(default_factory=list)
     invoices_sent: list[str] = field(default_factory=list)
+    # The access scopes the app was granted (None: every scope), and every hold placed and released.
+    scopes: set[str] | None = None
+    hold_log: list[tuple[str, str, str]] = field(default_factory=list)
     # The leaky bucket of query-cost points.
     # A standard plan's rate: https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits
     maximum: float = 1000.0
@@ -227,7 +235,7 @@ class FakeShopify:
         expires = shop.access_tokens[shop.token]
         return {
             "access_token": shop.token,
-            "scope": "write_orders,write_order_edits,read_products,write_draft_orders",
+            "scope": GRANTED_SCOPES,
             "expires_in": int((expires or 0) - self.now()),
             "refresh_token": shop.refresh_token,
             "refresh_token_expires_in": int(shop.refresh_token_expires_at - self.now()),
@@ -291,6 +299,9 @@ class FakeShopify:
             "lineItems": {"nodes": []},
         }
         lines = overrides.pop("lines", [("gid://shopify/ProductVariant/1", 2, "10.00")])
+        order["fulfillmentOrders"] = [
+            holds.new_fulfillment_order(order["id"]) for _ in range(overrides.pop("fulfillment_orders", 1))
+        ]
         order.update(overrides)
         shop = self.shops[domain]
         for variant_id, quantity, price in lines:
@@ -326,6 +337,11 @@ class FakeShopify:
 
     def order(self, domain: str, order_id: str) -> dict[str, Any]:
         return self.shops[domain].orders[order_id]
+
+    def fulfil(self, domain: str, order_id: str) -> None:
+        """Fulfil an order as the warehouse would; ValueError while its fulfilment is held."""
+        with self.lock:
+            holds.fulfil(self.shops[domain].orders[order_id])
 
     # --- the shop's behaviour ---
 
@@ -542,6 +558,7 @@ def _order_view(order: dict[str, Any]) -> dict[str, Any]:
     lines = view["lineItems"]["nodes"]
     view["lineItems"] = lambda info, first=None, after=None, **_: _page(lines, first, after)
     view["suggestedRefund"] = refunds.suggested_refund(order)
+    view["fulfillmentOrders"] = holds.connection(order.get("fulfillmentOrders") or [], _page)
     return view
 
 
@@ -756,6 +773,12 @@ class _Root:
         order["shippingAddress"] = {**order["shippingAddress"], **address}
         return {"order": {"id": order["id"]}, "userErrors": []}
 
+    def fulfillmentOrderHold(self, info, id, fulfillmentHold):
+        return holds.hold(self.shop, id, fulfillmentHold)
+
+    def fulfillmentOrderReleaseHold(self, info, id, holdIds=None, externalId=None):
+        return holds.release(self.shop, id, holdIds, externalId)
+
     def tagsAdd(self, info, id, tags):
         # https://shopify.dev/docs/api/admin-graphql/latest/mutations/tagsAdd: a tag the resource has
         # already is not added twice (tags compare without regard to case).
@@ -965,7 +988,7 @@ class _Handler(BaseHTTPRequestHandler):
                 200,
                 {
                     "access_token": shop.token,
-                    "scope": "write_orders,write_order_edits,read_products,write_draft_orders",
+                    "scope": GRANTED_SCOPES,
                 },
             )
 

@@ -80,6 +80,7 @@ BUSY: dict[str, Any] = {
             "scope": "order",
         },
     },
+    "fulfilment_hold": {"enabled": True, "max_minutes": 45},
 }
 
 

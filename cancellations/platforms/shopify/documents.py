@@ -296,6 +296,47 @@ mutation AmendTagsAdd($id: ID!, $tags: [String!]!) {
 }
 """
 
+# Holding fulfilment while the change window is open: an order's open fulfilment orders with what
+# can be done to them and their holds, a hold with Amend's handle, a release of the holds by id.
+# https://shopify.dev/docs/api/admin-graphql/2026-07/mutations/fulfillmentOrderHold
+# https://shopify.dev/docs/api/admin-graphql/2026-07/mutations/fulfillmentOrderReleaseHold
+# https://shopify.dev/docs/api/admin-graphql/2026-07/objects/FulfillmentHold
+FULFILLMENT_ORDERS_PAGE = 20
+FULFILLMENT_ORDERS = f"""
+query AmendFulfillmentOrders($id: ID!) {{
+  order(id: $id) {{
+    id
+    fulfillmentOrders(first: {FULFILLMENT_ORDERS_PAGE}) {{
+      nodes {{
+        id
+        status
+        supportedActions {{ action }}
+        fulfillmentHolds {{ id handle heldByRequestingApp }}
+      }}
+    }}
+  }}
+}}
+"""
+
+FULFILLMENT_ORDER_HOLD = """
+mutation AmendFulfillmentOrderHold($id: ID!, $hold: FulfillmentOrderHoldInput!) {
+  fulfillmentOrderHold(id: $id, fulfillmentHold: $hold) {
+    fulfillmentHold { id handle }
+    fulfillmentOrder { id status }
+    userErrors { field message code }
+  }
+}
+"""
+
+FULFILLMENT_ORDER_RELEASE_HOLD = """
+mutation AmendFulfillmentOrderReleaseHold($id: ID!, $holdIds: [ID!]) {
+  fulfillmentOrderReleaseHold(id: $id, holdIds: $holdIds) {
+    fulfillmentOrder { id status }
+    userErrors { field message code }
+  }
+}
+"""
+
 DRAFT_ORDER_CREATE = """
 mutation AmendDraftOrderCreate($input: DraftOrderInput!) {
   draftOrderCreate(input: $input) {
@@ -398,6 +439,9 @@ DOCUMENTS: dict[str, str] = {
     "AmendOrderEditCommit": ORDER_EDIT_COMMIT,
     "AmendOrderUpdateAddress": ORDER_UPDATE_ADDRESS,
     "AmendTagsAdd": TAGS_ADD,
+    "AmendFulfillmentOrders": FULFILLMENT_ORDERS,
+    "AmendFulfillmentOrderHold": FULFILLMENT_ORDER_HOLD,
+    "AmendFulfillmentOrderReleaseHold": FULFILLMENT_ORDER_RELEASE_HOLD,
     "AmendDraftOrderCreate": DRAFT_ORDER_CREATE,
     "AmendDraftOrdersByTag": DRAFT_ORDERS_BY_TAG,
     "AmendWebhookSubscriptionCreate": WEBHOOK_SUBSCRIPTION_CREATE,
@@ -429,6 +473,9 @@ COSTS: dict[str, int] = {
     "AmendOrderEditCommit": 17,
     "AmendOrderUpdateAddress": 12,
     "AmendTagsAdd": 12,
+    "AmendFulfillmentOrders": 1 + CONNECTION_COST + FULFILLMENT_ORDERS_PAGE * 3,
+    "AmendFulfillmentOrderHold": 13,
+    "AmendFulfillmentOrderReleaseHold": 12,
     "AmendDraftOrderCreate": 12,
     "AmendDraftOrdersByTag": 3,
     "AmendWebhookSubscriptionCreate": 12,

@@ -309,3 +309,17 @@ class WithdrawalForm(PolicySectionForm):
             ),
         ),
     )
+
+
+class FulfilmentHoldForm(PolicySectionForm):
+    path = "fulfilment_hold"
+    title = _("Hold fulfilment during the change window")
+
+    enabled = check(
+        _("Hold a new order's fulfilment while the customer may still change it"),
+        _("The warehouse cannot start on an order before its change window closes."),
+    )
+    max_minutes = forms.IntegerField(
+        label=_("Longest hold in minutes"),
+        help_text=_("Also how long an order is held when changes are open until it ships, e.g. 120."),
+    )

@@ -28,6 +28,7 @@ from portal.merchant.policy.forms import (
     ActionRuleForm,
     CountryChangeForm,
     FeesForm,
+    FulfilmentHoldForm,
     PolicySectionForm,
     ReasonForm,
     ReasonFormSet,
@@ -91,6 +92,11 @@ class PolicyPage:
         self.withdrawal = WithdrawalForm(
             data, prefix="withdrawal", initial=WithdrawalForm.initial_from(sections["withdrawal"])
         )
+        self.fulfilment_hold = FulfilmentHoldForm(
+            data,
+            prefix="fulfilment_hold",
+            initial=FulfilmentHoldForm.initial_from(sections["fulfilment_hold"]),
+        )
         if not editable:
             for form in self._all_forms():
                 for field in form.fields.values():
@@ -107,12 +113,13 @@ class PolicyPage:
             self.fees,
             self.refunds,
             self.withdrawal,
+            self.fulfilment_hold,
         ]
 
     @property
     def closing_sections(self) -> list[PolicySectionForm]:
-        """The sections after the reasons: the offer, fees, refunds and withdrawal."""
-        return [self.retention, self.fees, self.refunds, self.withdrawal]
+        """The sections after the reasons: the offer, fees, refunds, withdrawal and the fulfilment hold."""
+        return [self.retention, self.fees, self.refunds, self.withdrawal, self.fulfilment_hold]
 
     def _all_forms(self) -> list[forms.Form]:
         return [*self.sections, *self.reasons.forms]
@@ -144,6 +151,7 @@ class PolicyPage:
             "fees": self.fees.section_data(),
             "refunds": self.refunds.section_data(),
             "withdrawal": self.withdrawal.section_data(),
+            "fulfilment_hold": self.fulfilment_hold.section_data(),
         }
         try:
             return StorePolicy.from_dict(data)
@@ -220,6 +228,7 @@ def page_fields() -> dict[str, tuple[StrOrPromise, forms.Field]]:
         FeesForm,
         RefundsForm,
         WithdrawalForm,
+        FulfilmentHoldForm,
     ):
         for name, field in form_class(prefix="x").fields.items():
             path = ".".join(part for part in (form_class.path, name.replace("__", ".")) if part)
