@@ -286,8 +286,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-order-imports": {"task": "orders.sweep_imports", "schedule": 300.0},
     # Stores' own domains: new ones checked for their proof, verified ones rechecked daily.
     "sweep-store-domains": {"task": "hosts.sweep_domains", "schedule": 300.0},
-    # Fulfilment holds due are released; a hold a killed worker left half placed or released, resent.
-    "sweep-fulfilment-holds": {"task": "holds.sweep", "schedule": 60.0},
+    "sweep-fulfilment-holds": {"task": "holds.sweep", "schedule": 60.0},  # due holds; half-done ones again
 }
 
 # Importing a store's order history in one platform export (cancellations/orders/imports.py): how often
@@ -350,8 +349,7 @@ SHOPIFY_API_VERSION = env_str("SHOPIFY_API_VERSION", "2026-07")
 # Tests and staging point it at a local Shopify-like server.
 SHOPIFY_API_ORIGIN = env_str("SHOPIFY_API_ORIGIN", "https://{shop}").rstrip("/")
 _ORDER_SCOPES = ["read_orders", "write_orders", "write_order_edits", "read_products", "write_draft_orders"]
-# Holding fulfilment during the change window (cancellations/holds/).
-_HOLD_SCOPES = ["write_merchant_managed_fulfillment_orders", "write_third_party_fulfillment_orders"]
+_HOLD_SCOPES = ["write_merchant_managed_fulfillment_orders", "write_third_party_fulfillment_orders"]  # holds
 SHOPIFY_SCOPES = env_list("SHOPIFY_SCOPES", _ORDER_SCOPES + _HOLD_SCOPES)
 SHOPIFY_HTTP_TIMEOUT = env_int("SHOPIFY_HTTP_TIMEOUT", 10)
 # The origins the customer account and thank-you page extensions call Amend's JSON endpoints from
