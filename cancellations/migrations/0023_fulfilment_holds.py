@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cancellations', '0021_request_change_before'),
+        ('cancellations', '0022_edit_payments'),
         ('tenants', '0006_store_support_email'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
