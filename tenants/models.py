@@ -196,6 +196,21 @@ class Store(models.Model):
         blank=True,
         help_text=_("Customers' replies to Amend's emails go here. Blank: emails do not invite a reply."),
     )
+    return_address = models.TextField(
+        _("return address"),
+        blank=True,
+        max_length=1000,
+        help_text=_("Where customers send goods back after a withdrawal, as it goes on the parcel."),
+    )
+    return_instructions = models.TextField(
+        _("return instructions"),
+        blank=True,
+        max_length=2000,
+        help_text=_(
+            "How to send them back (packing, the label, who pays the postage); "
+            "in the withdrawal's approval email."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -38,6 +38,8 @@ STORE_SETTINGS_FIELDS = (
     "require_staff_mfa",
     "allow_staff_code_login",
     "support_email",
+    "return_address",
+    "return_instructions",
 )
 LOGO_MAX_BYTES = 256 * 1024
 _LOGO_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg", b"RIFF": "image/webp"}
