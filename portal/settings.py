@@ -349,8 +349,9 @@ SHOPIFY_API_VERSION = env_str("SHOPIFY_API_VERSION", "2026-07")
 # Tests and staging point it at a local Shopify-like server.
 SHOPIFY_API_ORIGIN = env_str("SHOPIFY_API_ORIGIN", "https://{shop}").rstrip("/")
 _ORDER_SCOPES = ["read_orders", "write_orders", "write_order_edits", "read_products", "write_draft_orders"]
+_PROXY_SCOPES = ["write_app_proxy"]  # the storefront's app proxy
 _HOLD_SCOPES = ["write_merchant_managed_fulfillment_orders", "write_third_party_fulfillment_orders"]  # holds
-SHOPIFY_SCOPES = env_list("SHOPIFY_SCOPES", _ORDER_SCOPES + _HOLD_SCOPES)
+SHOPIFY_SCOPES = env_list("SHOPIFY_SCOPES", _ORDER_SCOPES + _HOLD_SCOPES + _PROXY_SCOPES)
 SHOPIFY_HTTP_TIMEOUT = env_int("SHOPIFY_HTTP_TIMEOUT", 10)
 # The origins the customer account and thank-you page extensions call Amend's JSON endpoints from
 # (/api/v1/shopify/extension/); CORS answers these origins and no other. Shopify runs the extensions'

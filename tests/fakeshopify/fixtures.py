@@ -23,6 +23,7 @@ SCOPES = [
     "write_orders",
     "write_merchant_managed_fulfillment_orders",
     "write_third_party_fulfillment_orders",
+    "write_app_proxy",
 ]
 
 

@@ -55,9 +55,10 @@ OFFLINE_TOKEN_TYPE = "urn:shopify:params:oauth:token-type:offline-access-token"
 #   https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/offline-access-tokens
 NON_EXPIRING_CUTOFF = 1798761600.0  # 2027-01-01T00:00:00Z
 # What a merchant grants on install, as Shopify lists it: a write scope without its read scope.
+# write_app_proxy: https://shopify.dev/docs/apps/build/online-store/display-dynamic-data
 GRANTED_SCOPES = (
     "write_orders,write_order_edits,read_products,write_draft_orders,"
-    "write_merchant_managed_fulfillment_orders,write_third_party_fulfillment_orders"
+    "write_merchant_managed_fulfillment_orders,write_third_party_fulfillment_orders,write_app_proxy"
 )
 
 
