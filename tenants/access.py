@@ -129,6 +129,22 @@ def access_store_for_staff(*, user: User | AnonymousUser, slug: str, scope: str 
     return access
 
 
+def access_store_as_platform_staff(*, user: User, store: Store, scope: str | None) -> StoreAccess:
+    """The access of someone the store's commerce platform signed in (the app inside Shopify admin).
+
+    The same roles and scopes as `access_store_for_staff`, without the two-factor prompt: the platform
+    authenticated the person for this very shop (Shopify's own sign-in, with its two-step verification),
+    and a second sign-in inside the platform's admin is what embedded apps must not ask for.
+    See docs/decisions/0102-embedded-shopify-admin.md.
+    """
+    access = staff_access(user=user, store=store)
+    if access is None:
+        raise NotFound("No such store.")
+    if scope is not None and not access.has(scope):
+        raise PermissionDenied("Your role in this store does not allow this.")
+    return access
+
+
 @dataclass(frozen=True)
 class AgencyAccess:
     agency: Agency

@@ -153,6 +153,28 @@ class PlatformErrorCode(ErrorCode):
     PROXY_SIGNATURE_INVALID = "proxy_signature_invalid", "The proxied request is unsigned or tampered.", None
     PROXY_REQUEST_STALE = "proxy_request_stale", "The proxied request's time is too old or too new.", None
 
+    # The app embedded in the Shopify admin (/shopify/admin/): session tokens and managed installation.
+    SESSION_TOKEN_INVALID = (
+        "session_token_invalid",
+        "The Shopify session token is missing, forged, expired, for another app or not a staff member's.",
+        401,
+    )
+    SESSION_TOKEN_REFUSED = (
+        "session_token_refused",
+        "Shopify would not exchange the session token for an access token (invalid_subject_token).",
+        401,
+    )
+    SHOPIFY_EMAIL_UNVERIFIED = (
+        "shopify_email_unverified",
+        "The Shopify staff member's email address is not verified, so Amend cannot match it to a person.",
+        403,
+    )
+    NOT_ON_TEAM = (
+        "not_on_team",
+        "The Shopify staff member is not on the store's team in Amend (and does not own the shop).",
+        403,
+    )
+
 
 class ShopifyErrorCode(ErrorCode):
     """Shopify's own code for refusing `orderCancel` (OrderCancelUserErrorCode), passed through as

@@ -50,8 +50,8 @@ def install(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(begin_install(store=store, session=request.session))
 
 
-def _register_webhooks(store_id: int) -> None:
-
+def register_webhooks_and_import(store_id: int) -> None:
+    """After an install: subscribe the shop to webhooks and bring in its past orders (both queued)."""
     try:
         send_task("platforms.register_shopify_webhooks", (store_id,))
         # Bring in the orders placed before the app was installed (one bulk export).
@@ -68,7 +68,7 @@ def callback(request: HttpRequest) -> HttpResponse:
     try:
         with transaction.atomic():
             connection = complete_install(params=request.GET, session=request.session)
-            transaction.on_commit(lambda: _register_webhooks(connection.store_id))
+            transaction.on_commit(lambda: register_webhooks_and_import(connection.store_id))
     except InstallRefused as error:
         return _refused(error)
     except TransientPlatformError as error:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakeshopify.fixtures import fake_shopify, fake_shopify_server  # noqa: F401 - the Shopify admin test's
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls in the tests are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -44,6 +46,9 @@ def browser() -> Iterator[object]:
                 "--disable-background-networking",
                 "--disable-component-update",
                 "--disable-sync",
+                # A public page (the stand-in for admin.shopify.com) framing the app on localhost is a
+                # request into the local network, which Chromium now asks permission for.
+                "--disable-features=LocalNetworkAccessChecks",
             ],
         )
         yield browser

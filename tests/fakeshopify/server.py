@@ -51,6 +51,11 @@ ACCESS_TOKEN_SECONDS = 3600
 REFRESH_TOKEN_SECONDS = 90 * 24 * 3600
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 OFFLINE_TOKEN_TYPE = "urn:shopify:params:oauth:token-type:offline-access-token"
+ONLINE_TOKEN_TYPE = "urn:shopify:params:oauth:token-type:online-access-token"
+ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token"
+# An online access token lasts as long as the staff member's admin session, at most a day.
+#   https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/online-access-tokens
+ONLINE_TOKEN_SECONDS = 86399
 # From this day Shopify refuses Admin API calls of public apps with a non-expiring token.
 #   https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/offline-access-tokens
 NON_EXPIRING_CUTOFF = 1798761600.0  # 2027-01-01T00:00:00Z
@@ -79,6 +84,9 @@ class Shop:
     edits: dict[str, dict[str, Any]] = field(default_factory=dict)
     drafts: list[dict[str, Any]] = field(default_factory=list)
     subscriptions: list[tuple[str, str]] = field(default_factory=list)
+    # The shop's staff by Shopify user id, as an online token's `associated_user` describes them.
+    staff: dict[str, dict[str, Any]] = field(default_factory=dict)
+    exchanges: list[str] = field(default_factory=list)  # requested_token_type of each id-token exchange
     # Bulk operations: id -> {"status", "search", "polls", "file", ...}
     bulk: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Every refund made, and the first answer for each `@idempotent` key (tests/fakeshopify/refunds.py).
@@ -169,6 +177,33 @@ class FakeShopify:
             shop.access_tokens[shop.token] = None
             self.shops[domain] = shop
             return shop
+
+    def add_staff(
+        self,
+        domain: str,
+        user_id: str,
+        *,
+        email: str,
+        account_owner: bool = False,
+        email_verified: bool = True,
+        first_name: str = "Sam",
+        last_name: str = "Staff",
+        locale: str = "en",
+    ) -> dict[str, Any]:
+        """A staff member of the shop, who can open the app from the admin (session tokens' `sub`)."""
+        with self.lock:
+            member = {
+                "id": int(user_id),
+                "first_name": first_name,
+                "last_name": last_name,
+                "email": email,
+                "account_owner": account_owner,
+                "locale": locale,
+                "collaborator": False,
+                "email_verified": email_verified,
+            }
+            self.shops[domain].staff[str(user_id)] = member
+            return member
 
     # --- tokens and their clock ---
 
@@ -1014,6 +1049,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _exchange(self, shop: Shop, body: dict[str, Any], *, expiring: bool) -> None:
         fake = self.server_fake
         subject = str(body.get("subject_token", ""))
+        if body.get("subject_token_type") == ID_TOKEN_TYPE:
+            return self._exchange_id_token(shop, body, subject, expiring=expiring)
         if (
             not expiring
             or body.get("subject_token_type") != OFFLINE_TOKEN_TYPE
@@ -1027,3 +1064,62 @@ class _Handler(BaseHTTPRequestHandler):
         pair = fake.issue_expiring(shop.domain)  # the legacy token stops working
         shop.migrated[subject] = pair
         return self._send(200, pair)
+
+    def _exchange_id_token(self, shop: Shop, body: dict[str, Any], subject: str, *, expiring: bool) -> None:
+        """Token exchange with a session token (managed installation and embedded apps).
+
+        The session token must be one Shopify signed for this app and this shop, and still valid;
+        otherwise 400 `invalid_subject_token`. It buys an offline token (expiring with `expiring=1`,
+        with its refresh token) or an online token for the staff member, with `associated_user`.
+          https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/token-exchange
+        """
+        import jwt  # only the tests and the fake sign tokens
+
+        fake = self.server_fake
+        requested = body.get("requested_token_type")
+        if requested not in (OFFLINE_TOKEN_TYPE, ONLINE_TOKEN_TYPE):
+            return self._send(400, {"error": "invalid_request"})
+        invalid = {
+            "error": "invalid_subject_token",
+            "error_description": "Token exchange cannot be performed due to an invalid subject.",
+        }
+        try:
+            claims = jwt.decode(
+                subject,
+                fake.api_secret,
+                algorithms=["HS256"],
+                audience=fake.api_key,
+                options={"require": ["exp", "nbf", "aud", "dest", "sub"], "verify_exp": False},
+            )
+        except jwt.PyJWTError:
+            return self._send(400, invalid)
+        # Judged by the fake's clock (tests move it), as Shopify judges it by its own.
+        if claims["exp"] <= fake.now() or claims["nbf"] > fake.now() + 5:
+            return self._send(400, invalid)
+        if str(claims["dest"]).removeprefix("https://") != shop.domain:
+            return self._send(400, invalid)
+        shop.exchanges.append(str(requested))
+        if requested == OFFLINE_TOKEN_TYPE:
+            if expiring:
+                return self._send(200, fake.issue_expiring(shop.domain))
+            shop.access_tokens.setdefault(shop.token, None)
+            return self._send(200, {"access_token": shop.token, "scope": self._scopes()})
+        member = shop.staff.get(str(claims["sub"]))
+        if member is None:  # the fake knows only the staff a test added
+            return self._send(400, invalid)
+        token = f"shpua_{secrets.token_hex(16)}"
+        shop.access_tokens[token] = fake.now() + ONLINE_TOKEN_SECONDS
+        return self._send(
+            200,
+            {
+                "access_token": token,
+                "scope": self._scopes(),
+                "expires_in": ONLINE_TOKEN_SECONDS,
+                "associated_user_scope": self._scopes(),
+                "associated_user": dict(member),
+            },
+        )
+
+    @staticmethod
+    def _scopes() -> str:
+        return GRANTED_SCOPES

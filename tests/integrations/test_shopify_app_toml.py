@@ -61,6 +61,18 @@ def test_the_scopes_are_the_ones_amend_asks_for_at_install():
     assert scopes == list(settings.SHOPIFY_SCOPES)
 
 
+def test_the_app_opens_embedded_in_the_admin_and_installs_managed():
+    config = app_config()
+
+    url = urlsplit(config["application_url"])
+    assert url.scheme == "https"
+    assert resolve(url.path).url_name == "shopify_admin"
+    assert config["embedded"] is True
+    assert config["access_scopes"]["use_legacy_install_flow"] is False
+    # The OAuth flow, for stores that install from a link, comes back here.
+    assert [resolve(urlsplit(u).path).url_name for u in config["auth"]["redirect_urls"]] == ["shopify_callback"]
+
+
 def test_the_app_proxy_lands_on_amends_proxy_path():
     proxy = app_config()["app_proxy"]
 

@@ -128,14 +128,18 @@ def complete_install(*, params: Mapping[str, str], session: SessionBase) -> Plat
     if not code:
         raise InstallRefused("Shopify sent no authorisation code.", code=PlatformErrorCode.MISSING_CODE)
     grant = exchange_code(shop=shop, code=code)
-    granted = set(grant.scopes)
-    missing = [scope for scope in settings.SHOPIFY_SCOPES if not _granted(scope, granted)]
+    missing = missing_scopes(set(grant.scopes))
     if missing:
         raise InstallRefused(
             f"The app was not granted every permission it needs ({', '.join(missing)}).",
             code=PlatformErrorCode.SCOPES_MISSING,
         )
     return connect_shopify(store=store, shop=shop, grant=grant)
+
+
+def missing_scopes(granted: set[str]) -> list[str]:
+    """The scopes Amend needs (SHOPIFY_SCOPES) that a grant lacks."""
+    return [scope for scope in settings.SHOPIFY_SCOPES if not _granted(scope, granted)]
 
 
 def _granted(scope: str, granted: set[str]) -> bool:
