@@ -153,10 +153,11 @@ class PlatformErrorCode(ErrorCode):
     PROXY_SIGNATURE_INVALID = "proxy_signature_invalid", "The proxied request is unsigned or tampered.", None
     PROXY_REQUEST_STALE = "proxy_request_stale", "The proxied request's time is too old or too new.", None
 
-    # The app embedded in the Shopify admin (/shopify/admin/): session tokens and managed installation.
+    # Shopify session tokens (the app in the admin at /shopify/admin/, the extensions), managed installation.
     SESSION_TOKEN_INVALID = (
         "session_token_invalid",
-        "The Shopify session token is missing, forged, expired, for another app or not a staff member's.",
+        "The Shopify session token is missing, forged, expired, not yet valid, for another app, for a shop "
+        "Amend does not serve, or names no customer (extensions) or no staff member (the admin).",
         401,
     )
     SESSION_TOKEN_REFUSED = (

@@ -45,12 +45,6 @@ class ApiErrorCode(ErrorCode):
     )
     NOT_AUTHENTICATED = "not_authenticated", "No token or session was sent.", 401
     AUTHENTICATION_FAILED = "authentication_failed", "The Authorization header is not `Bearer <token>`.", 401
-    SESSION_TOKEN_INVALID = (
-        "session_token_invalid",
-        "The Shopify session token is missing, forged, expired, not yet valid, for another app, "
-        "for a shop Amend does not serve, or names no customer.",
-        401,
-    )
     METHOD_NOT_ALLOWED = "method_not_allowed", "The path does not take this HTTP method.", 405
     NOT_ACCEPTABLE = "not_acceptable", "The Accept header asks for a format the API does not give.", 406
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", "The body is not JSON (Content-Type).", 415

@@ -70,7 +70,8 @@ def test_the_app_opens_embedded_in_the_admin_and_installs_managed():
     assert config["embedded"] is True
     assert config["access_scopes"]["use_legacy_install_flow"] is False
     # The OAuth flow, for stores that install from a link, comes back here.
-    assert [resolve(urlsplit(u).path).url_name for u in config["auth"]["redirect_urls"]] == ["shopify_callback"]
+    redirects = [resolve(urlsplit(url).path).url_name for url in config["auth"]["redirect_urls"]]
+    assert redirects == ["shopify_callback"]
 
 
 def test_the_app_proxy_lands_on_amends_proxy_path():

@@ -16,6 +16,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
+from cancellations.platforms.errors import PlatformErrorCode
 from cancellations.platforms.shopify.session_tokens import (
     CUSTOMER_GID,
     InvalidSessionToken,
@@ -23,7 +24,6 @@ from cancellations.platforms.shopify.session_tokens import (
     bearer_token,
     verify_session_token,
 )
-from portal.api.errors import ApiErrorCode
 from tenants.models import Platform, Store
 
 
@@ -51,7 +51,7 @@ class ShopifyCustomer:
 
 
 def _refuse(detail: str) -> exceptions.AuthenticationFailed:
-    return exceptions.AuthenticationFailed(detail, code=ApiErrorCode.SESSION_TOKEN_INVALID)
+    return exceptions.AuthenticationFailed(detail, code=PlatformErrorCode.SESSION_TOKEN_INVALID)
 
 
 class ShopifySessionTokenAuthentication(BaseAuthentication):
