@@ -10,7 +10,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cancellations.models import Order
-from cancellations.policy import Action, Decision, Outcome, StorePolicy, combine, decide, order_facts
+from cancellations.policy import (
+    Action,
+    Decision,
+    Outcome,
+    StorePolicy,
+    WindowKind,
+    combine,
+    decide,
+    order_facts,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -30,6 +39,8 @@ class OfferedAction:
     label: str
     decision: Decision
     now: datetime
+    # The window is "until the store starts shipping": no date is known, only that it ends then.
+    until_shipped: bool = False
 
     @property
     def available(self) -> bool:
@@ -61,7 +72,12 @@ def offered_actions(
     for key, label, actions in ACTIONS:
         decisions = [decide(policy=policy, order=facts, action=action, now=now) for action in actions]
         decision = combine(decisions, strictest=False)
-        offered.append(OfferedAction(key=key, label=str(label), decision=decision, now=now))
+        until_shipped = any(
+            policy.rule_for(action).window.kind == WindowKind.UNTIL_FULFILLMENT for action in actions
+        )
+        offered.append(
+            OfferedAction(key=key, label=str(label), decision=decision, now=now, until_shipped=until_shipped)
+        )
     return offered
 
 

@@ -67,3 +67,20 @@ def test_the_order_pages_use_a_constant_number_of_queries(signed_in, store_a, dj
     small = count(f"/s/alpha-shop/orders/{orders[0].pk}/")
     big_order = build(store_a, email="ann@example.com", lines=40)
     assert count(f"/s/alpha-shop/orders/{big_order.pk}/") == small
+
+
+def test_under_the_until_shipped_window_the_page_says_changes_last_until_it_ships(
+    signed_in, store_a, ann_order
+):
+    body = signed_in.get(f"/s/alpha-shop/orders/{ann_order.pk}/").content.decode()
+    assert "You can do this until the order ships." in body
+    shipped = make_order(store_a, email="ann@example.com", fulfillment_status="fulfilled")
+    body = signed_in.get(f"/s/alpha-shop/orders/{shipped.pk}/").content.decode()
+    assert "You can do this until the order ships." not in body
+
+
+def test_a_timed_window_says_how_long_instead(signed_in, store_a, ann_order):
+    set_policy(store_a, cancel=cancel_within(120))
+    body = signed_in.get(f"/s/alpha-shop/orders/{ann_order.pk}/").content.decode()
+    cancel_note = body.split("Cancel order", 1)[1].split("</li>", 1)[0]
+    assert "more." in cancel_note and "until the order ships" not in cancel_note
