@@ -17,6 +17,7 @@ from cancellations.core.clock import zone_abbreviation
 from cancellations.models import RequestStatus
 from cancellations.orders import describe
 from portal.app_proxy import FORM_TOKEN_FIELD, app_proxy, make_form_token
+from portal.customer.address import COUNTRIES
 from portal.live_status import status_tone as _status_tone
 from portal.tenancy import store_url as _store_url
 from tenants.roles import Role
@@ -109,3 +110,9 @@ def role_label(role: str) -> str:
         return str(Role(role).label)
     except ValueError:
         return role
+
+
+@register.filter
+def country_name(code: str | None) -> str:
+    """A country code as its name in the active language (SE -> Sweden, Sverige); unknown codes stay."""
+    return next((str(name) for value, name in COUNTRIES if value == (code or "").upper()), code or "")
