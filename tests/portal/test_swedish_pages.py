@@ -24,7 +24,7 @@ from django.db import models
 from django.utils import timezone
 
 from cancellations import models as cancellation_models
-from cancellations.models import LineItem, RequestEvent, RequestStatus
+from cancellations.models import LineItem, OrderRequest, RequestEvent, RequestStatus
 from cancellations.orders.access import make_order_link_token
 from cancellations.policy import DEFAULT_POLICY, WithdrawalSettings, choices
 from cancellations.requests.actors import Actor
@@ -47,7 +47,8 @@ SHOWN_ON_PURPOSE = {
     "/app/bravo-shop/policy/": {"changed_mind"},
 }
 
-_ATTRIBUTES = ("placeholder", "aria-label", "title", "alt")
+# A title (a tooltip) may carry the code beside its words on purpose (the audit log does).
+_ATTRIBUTES = ("placeholder", "aria-label", "alt")
 # What a page marks up as <code> (an audit action, a rule's facts) is shown as a code on purpose.
 _HIDDEN = ("script", "style", "template", "code")
 
@@ -193,6 +194,8 @@ def swedish_store(store_b):
         )
         for status in (RequestStatus.PENDING_REVIEW, RequestStatus.REJECTED, RequestStatus.FAILED)
     ]
+    # The queue builders write a made-up trace; give them the one the policy really wrote.
+    OrderRequest.objects.for_store(store_b).update(decision=submitted.decision)
     LineItem.objects.for_store(store_b).update(title="Ylletröja")  # names, not the factories' "Product 3"
     owner = make_member(store_b, "owner", email="agare@bravo.example")
     return {
