@@ -100,4 +100,8 @@ class AppProxyMiddleware:
         request.app_proxy = AppProxy(proxied=proxied, store=store)
         request.store = store
         request.urlconf = PROXY_URLCONF
-        return self.get_response(request)
+        response = self.get_response(request)
+        # A page for one customer on the shop's own domain: no shared cache may keep it.
+        if "Cache-Control" not in response:
+            response["Cache-Control"] = "private, no-store"
+        return response

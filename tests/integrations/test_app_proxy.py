@@ -169,6 +169,7 @@ def test_a_signed_in_customer_sees_exactly_their_orders_at_that_store(client, sh
     page = Storefront(client, shop.platform_domain, 777).get()
     assert page.status_code == 200
     assert page["Content-Type"].startswith("application/liquid")
+    assert page["Cache-Control"] == "private, no-store"
     html = page.content.decode()
     assert "<html" not in html and "<body" not in html
     for order in kim_orders["kim"]:
