@@ -5,6 +5,7 @@ from portal.merchant.audit import views as audit_views
 from portal.merchant.bulk import views as bulk_views
 from portal.merchant.insights import views as insights_views
 from portal.merchant.integrations import urls as integration_urls
+from portal.merchant.orders import views as order_views
 from portal.merchant.policy import views as policy_views
 from portal.merchant.queue import live as queue_live
 from portal.merchant.queue import views as queue_views
@@ -16,7 +17,17 @@ urlpatterns = [
     path("", views.store_list, name="stores"),
     path("<slug:store_slug>/", views.DashboardView.as_view(), name="dashboard"),
     path("<slug:store_slug>/orders/", views.OrderListView.as_view(), name="orders"),
-    path("<slug:store_slug>/orders/<int:order_id>/", views.OrderDetailView.as_view(), name="order"),
+    path("<slug:store_slug>/orders/<int:order_id>/", order_views.OrderPageView.as_view(), name="order"),
+    path(
+        "<slug:store_slug>/orders/<int:order_id>/cancel/",
+        order_views.OrderCancelView.as_view(),
+        name="order_cancel",
+    ),
+    path(
+        "<slug:store_slug>/orders/<int:order_id>/edit/",
+        order_views.OrderEditView.as_view(),
+        name="order_edit",
+    ),
     path("<slug:store_slug>/team/", views.TeamView.as_view(), name="team"),
     path(
         "<slug:store_slug>/team/<int:membership_id>/role/", views.MemberRoleView.as_view(), name="member_role"

@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 
 from cancellations.hosts import services as host_services
 from cancellations.models import Order, PlatformConnection
-from cancellations.orders.access import access_order
 from cancellations.orders.selectors import import_to_show
 from portal.merchant.base import StoreStaffView
 from portal.merchant.forms import DomainForm, GrantForm, InviteForm, LogoForm, RoleForm, StoreSettingsForm
@@ -72,18 +71,6 @@ class OrderListView(StoreStaffView):
             orders = orders.filter(Q(name__icontains=query) | Q(email__icontains=query.lower()))
         page = Paginator(orders.order_by("-placed_at", "-id"), 50).get_page(request.GET.get("page"))
         return self.render(request, "merchant/orders.html", {"page": page, "query": query})
-
-
-class OrderDetailView(StoreStaffView):
-    required_scopes = {"GET": Scope.ORDERS_READ}
-    nav = "orders"
-
-    def get(self, request: HttpRequest, order_id: int) -> HttpResponse:
-        try:
-            order = access_order(store=self.store, order_id=order_id)
-        except NotFound:
-            raise Http404 from None
-        return self.render(request, "merchant/order.html", {"order": order, "lines": order.line_items.all()})
 
 
 class TeamView(StoreStaffView):
