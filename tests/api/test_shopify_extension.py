@@ -305,3 +305,29 @@ def test_the_answer_is_in_the_customers_language(fake_shopify, shop_a, order_a):
 
     reasons = response.json()["cancel"]["reason_choices"]
     assert {"code": "changed_mind", "label": "Jag har ångrat mig"} in reasons
+
+
+def test_a_real_sized_customer_id_and_key_are_kept(fake_shopify, shop_a):
+    # Shopify's ids are 64-bit numbers, up to 19 digits; a key may be 255 characters.
+    shopify_order(shop_a, 6_123_456_789_012, customer="9223372036854775807")
+    token = token_for(fake_shopify, shop_a, customer="9223372036854775807")
+    key = "k" * 255
+
+    first = call(
+        token,
+        CANCEL.format(6_123_456_789_012),
+        method="post",
+        data={"reason_code": "other"},
+        idempotency_key=key,
+    )
+    again = call(
+        token,
+        CANCEL.format(6_123_456_789_012),
+        method="post",
+        data={"reason_code": "other"},
+        idempotency_key=key,
+    )
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again["Idempotent-Replayed"] == "true"
+    assert OrderRequest.objects.for_store(shop_a).count() == 1

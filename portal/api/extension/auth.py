@@ -43,8 +43,8 @@ class ShopifyCustomer:
 
     @property
     def caller(self) -> str:
-        """A short stable name of the caller, for idempotency keys and rate limits."""
-        return f"shopify-customer:{self.store.pk}:{self.token.customer_id}"
+        """A short stable name of the customer within their store, for idempotency keys (at most 40)."""
+        return f"shopify:{self.token.customer_id}"[:40]
 
     def __str__(self) -> str:
         return self.customer_id

@@ -53,7 +53,7 @@ class ExtensionRateThrottle(CallerRateThrottle):
 
     def get_cache_key(self, request: Request, view: APIView) -> str | None:
         user = request.user
-        return f"api-throttle:{user.caller}" if isinstance(user, ShopifyCustomer) else None
+        return f"api-throttle:{user.store.pk}:{user.caller}" if isinstance(user, ShopifyCustomer) else None
 
 
 class CancelInputSerializer(serializers.Serializer[Any]):
