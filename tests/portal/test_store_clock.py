@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from django.utils import timezone
 
-from cancellations.models import OrderRequest, RequestKind
+from cancellations.models import OrderRequest, RequestEvent, RequestKind
 from cancellations.orders.access import make_order_link_token
 from cancellations.requests.actors import Actor
 from cancellations.requests.submission import submit_request
@@ -47,6 +47,7 @@ def far_request(far_store, far_order):
         now=PLACED,
     )
     OrderRequest.objects.for_store(far_store).filter(pk=order_request.pk).update(requested_at=PLACED)
+    RequestEvent.objects.for_store(far_store).filter(request=order_request).update(at=PLACED)
     return order_request
 
 
@@ -71,7 +72,7 @@ def test_the_customer_request_page_shows_the_store_time(client, far_order, far_r
     _assert_local(_text(client.get(f"/s/kiwi-shop/o/{token}/requests/{far_request.pk}/")))
 
 
-@pytest.mark.parametrize("page", ["orders/", "orders/{order}/", "queue/{request}/"])
+@pytest.mark.parametrize("page", ["orders/", "orders/{order}/", "queue/{request}/", "audit/"])
 def test_staff_pages_show_the_store_time(client, far_store, far_order, far_request, page):
     client.force_login(make_member(far_store, "owner"))
     url = f"/app/kiwi-shop/{page.format(order=far_order.pk, request=far_request.pk)}"
