@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from cancellations.orders.describe import Describer
 from cancellations.platforms.base import PermanentPlatformError, TransientPlatformError
 from cancellations.platforms.errors import PlatformErrorCode
 from cancellations.platforms.shopify.embedded import (
@@ -123,10 +124,12 @@ def _queue_context(visit: EmbeddedVisit) -> dict[str, Any]:
     policy, _version = current_policy(store=store)
     language = translation.get_language() or store.locale
     page = queue_page(store=store, filters=QueueFilters(), now=now)
+    describer = Describer(store, page.rows)
     rows = [
         {
             "pk": request.pk,
-            "kind": request.get_kind_display(),
+            "kind": describer.title_of(request),
+            "changes": describer.summary_of(request),
             "order_name": request.order.name,
             "email": request.order.email,
             "value": money(request.order.total, request.order.currency),
