@@ -149,3 +149,22 @@ def test_the_customer_order_page_for_the_readme(page, live_server, store_a):
     page.set_viewport_size(PHONE)
     page.screenshot(path=DOCS_SCREENSHOTS / "customer-order-phone.png", full_page=True)
     page.set_viewport_size(DESKTOP)
+
+
+def test_the_request_page_shows_a_decision_without_a_reload(page, live_server, store_a):
+    from cancellations.requests.actors import Actor
+    from cancellations.requests.services import withdraw_request
+    from tests.merchant.queue_helpers import make_request
+
+    order = make_order(store_a, email="ann@example.com", name="#A-300")
+    waiting = make_request(store_a, order=order)
+    page.goto(f"{live_server.url}/s/alpha-shop/o/{make_order_link_token(order)}/requests/{waiting.pk}/")
+    page.locator(".live-status .badge", has_text="Waiting for review").wait_for()
+    page.evaluate("window.__same_page = true")
+    # when the request moves on elsewhere (here: withdrawn by the customer from another tab)
+    withdraw_request(store=store_a, request_id=waiting.pk, actor=Actor.customer("ann@example.com"))
+    # then the page shows it within a few seconds, without reloading
+    page.locator(".live-status .badge", has_text="Withdrawn").wait_for(timeout=15000)
+    assert page.evaluate("window.__same_page === true")
+    assert page.get_by_role("button", name="Withdraw my request").is_hidden()
+    page.get_by_text("The status changed.").wait_for()
