@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from cancellations.holds.selectors import hold_of_order
 from cancellations.insights import record_retention_kept
 from cancellations.models import OrderRequest, RequestKind, RequestStatus, Variant
 from cancellations.orders.describe import Describer, reorder_outcome
@@ -63,6 +64,7 @@ class OrderDetailView(OrderPageMixin):
             "lines": list(self.order.line_items.all()),
             "actions": offered_actions(policy=policy, order=self.order),
             "withdrawal": withdrawal_offer(policy=policy, order=self.order),
+            "hold": hold_of_order(store=self.store, order=self.order),
             "requests": described_requests(
                 self.store, requests_for_order(store=self.store, order=self.order)
             ),

@@ -6,7 +6,7 @@ order's signed link (o/<token>/...).
 
 from django.urls import path
 
-from portal.customer import flows, items, live, payments, signin, views
+from portal.customer import flows, holds, items, live, payments, signin, views
 
 app_name = "customer"
 
@@ -18,6 +18,7 @@ ORDER_PAGES = [
     ("edit/items/preview/", items.EditItemsPreviewView, "_edit_items_preview"),
     ("reorder/", flows.ReorderView, "_reorder"),
     ("withdraw/", flows.WithdrawView, "_withdraw"),
+    ("nothing-to-change/", holds.NothingToChangeView, "_nothing_to_change"),
     ("requests/<int:request_id>/", flows.RequestDetailView, "_request"),
     ("requests/<int:request_id>/status.json", live.RequestStatusView, "_request_status"),
 ]

@@ -3,6 +3,7 @@ from django.urls import path
 from portal.merchant import views
 from portal.merchant.audit import views as audit_views
 from portal.merchant.bulk import views as bulk_views
+from portal.merchant.holds import views as hold_views
 from portal.merchant.insights import views as insights_views
 from portal.merchant.integrations import urls as integration_urls
 from portal.merchant.orders import views as order_views
@@ -165,5 +166,15 @@ urlpatterns += [
         "<slug:store_slug>/bulk/<int:job_id>/result.csv",
         bulk_views.BulkResultView.as_view(),
         name="bulk_result",
+    ),
+]
+
+# Orders whose fulfilment is held while their change window is open, and releasing one now.
+urlpatterns += [
+    path("<slug:store_slug>/holds/", hold_views.HeldOrdersView.as_view(), name="holds"),
+    path(
+        "<slug:store_slug>/holds/<int:hold_id>/release/",
+        hold_views.ReleaseHoldView.as_view(),
+        name="hold_release",
     ),
 ]

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cancellations.holds.selectors import held_orders
 from cancellations.hosts import services as host_services
 from cancellations.models import Order, PlatformConnection
 from cancellations.orders.selectors import import_to_show
@@ -56,6 +57,7 @@ class DashboardView(StoreStaffView):
             .filter(status=PlatformConnection.Status.RECONNECT)
             .first()
         )
+        counts["held"] = held_orders(store=self.store).count()
         context = {"counts": counts, "reconnect": reconnect, "order_import": import_to_show(self.store)}
         return self.render(request, "merchant/dashboard.html", context)
 

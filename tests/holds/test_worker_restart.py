@@ -42,7 +42,9 @@ def test_a_hold_placed_before_a_worker_was_killed_is_released_once_after_it_rest
         order = order_created(store, fake_order, placed_at=timezone.now() - timedelta(seconds=40))
         hold = FulfilmentHold.objects.for_store(store).get(order=order)
         assert wait_until(lambda: _status(hold.pk, store) == HoldStatus.HELD, timeout=90)
-        assert [fo["status"] for fo in fake_shopify.order(domain, order.platform_id)["fulfillmentOrders"]] == [
+        assert [
+            fo["status"] for fo in fake_shopify.order(domain, order.platform_id)["fulfillmentOrders"]
+        ] == [
             "ON_HOLD",
             "ON_HOLD",
         ]

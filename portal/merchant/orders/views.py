@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from cancellations.holds.selectors import hold_of_order
 from cancellations.models import Order, OrderRequest, RequestKind
 from cancellations.orders.access import access_order
 from cancellations.orders.describe import Describer
@@ -58,6 +59,7 @@ class _OrderPage(StoreStaffView):
             "lines": lines,
             "requests": [(row, describer.title_of(row), describer.summary_of(row)) for row in requests],
             "can_act": self.access.has(Scope.REQUESTS_DECIDE) and order.cancelled_at is None,
+            "hold": hold_of_order(store=self.store, order=order),
             "cancel_form": forms_.get("cancel_form")
             or StaffCancelForm(initial={"submit_key": _key()}, reasons=self.reasons()),
             "edit_form": forms_.get("edit_form")
