@@ -59,7 +59,6 @@ class Order(TenantModel):
     customer_id = models.CharField(
         max_length=64,
         blank=True,
-        db_index=True,
         help_text="The customer's id on the platform (Shopify: gid://shopify/Customer/<n>); blank: a guest.",
     )
     placed_at = models.DateTimeField()
@@ -108,6 +107,12 @@ class Order(TenantModel):
             models.Index(fields=["store", "-placed_at", "-id"], name="order_store_placed"),
             models.Index(fields=["store", "email", "-placed_at"], name="order_store_email"),
             models.Index(fields=["store", "name"], name="order_store_name"),
+            # A signed-in Shopify customer's orders (app proxy, customer accounts); guests have none.
+            models.Index(
+                fields=["store", "customer_id", "-placed_at"],
+                name="order_store_customer",
+                condition=~models.Q(customer_id=""),
+            ),
         ]
         ordering = ["-placed_at", "-id"]
 
