@@ -112,3 +112,52 @@ def test_nothing_is_held_for_a_shipped_or_cancelled_order_or_without_a_change_to
         edit_address=replace(DEFAULT_POLICY.edit_address, enabled=False),
     )
     assert hold_until(policy=nothing_offered, order=order_facts(make_order(store_a))) is None
+
+
+def test_the_sweep_finishes_a_release_or_a_hold_a_dead_worker_left_half_done(
+    store_a, django_capture_on_commit_callbacks
+):
+    hold_policy(store_a)
+    releasing, pending = make_order(store_a), make_order(store_a)
+    with django_capture_on_commit_callbacks(execute=False):
+        first = hold_new_order(store=store_a, order=releasing)
+        second = hold_new_order(store=store_a, order=pending)
+        assert first is not None and second is not None
+        start_release(store=store_a, hold_id=first.pk, reason=ReleaseReason.STAFF)
+    # Their tasks were lost with the worker; a minute passes.
+    later = timezone.now() + timedelta(minutes=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_holds(now=timezone.now()) == 0  # not stale yet: their tasks may still come
+        assert sweep_holds(now=later) == 2
+    assert hold_of(releasing).status == HoldStatus.RELEASED
+    assert hold_of(pending).status == HoldStatus.HELD
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_holds(now=later) == 0
+
+
+def test_a_built_in_reorder_is_a_new_order_and_is_held(store_a, settings, django_capture_on_commit_callbacks):
+    from cancellations.models import Order
+    from cancellations.requests.actors import Actor
+    from cancellations.requests.execution import execute_request
+    from cancellations.requests.submission import submit_request
+    from tests.factories import make_product
+    from tests.requests.helpers import scripted
+
+    hold_policy(store_a)
+    variant = make_product(store_a).variants.first()
+    order = make_order(store_a, fulfillment_status="fulfilled")
+    order.line_items.update(variant_id=variant.platform_id)
+    with scripted(settings), django_capture_on_commit_callbacks(execute=True):
+        reorder = submit_request(
+            store=store_a,
+            order=order,
+            actor=Actor.customer(order.email),
+            kind="reorder",
+            idempotency_key="re-hold-1",
+        )
+        execute_request(store=store_a, request_id=reorder.pk)
+    reorder.refresh_from_db()
+    assert reorder.status == "completed"
+    new_order = Order.objects.for_store(store_a).get(platform_id=reorder.result["platform_id"])
+    assert hold_of(new_order).status == HoldStatus.HELD
+    assert not held_orders(store=store_a).filter(order=order).exists()
