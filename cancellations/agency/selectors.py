@@ -15,6 +15,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from cancellations.models import Order, OrderRequest, RequestStatus
+from cancellations.orders.describe import Describer
 from cancellations.queue.selectors import backlog, queue_settings
 from tenants.models import Store
 
@@ -71,6 +72,8 @@ def store_figures(*, stores: Sequence[tuple[Store, str]], now: datetime | None =
 class CombinedPage:
     rows: list[OrderRequest]
     next_cursor: str | None
+    # Each row with its title and what it changes ("Change of items", "Merino Crew Sweater: S → M").
+    described: list[tuple[OrderRequest, str, str]] = dataclasses.field(default_factory=list)
 
 
 def combined_queue(
@@ -101,7 +104,14 @@ def combined_queue(
         row.store = allowed[row.store_id]
     more = len(rows) > size
     rows = rows[:size]
-    return CombinedPage(rows=rows, next_cursor=_encode(rows[-1]) if more else None)
+    # One describer per store on the page: each reads only its own store's changes and catalogue.
+    words: dict[int, tuple[str, str]] = {}
+    for store_id in {row.store_id for row in rows}:
+        own = [row for row in rows if row.store_id == store_id]
+        describer = Describer(allowed[store_id], own)
+        words.update({row.pk: (describer.title_of(row), describer.summary_of(row)) for row in own})
+    described = [(row, *words[row.pk]) for row in rows]
+    return CombinedPage(rows=rows, next_cursor=_encode(rows[-1]) if more else None, described=described)
 
 
 def _encode(row: OrderRequest) -> str:

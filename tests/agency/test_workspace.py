@@ -111,3 +111,30 @@ def test_bad_team_input_is_a_clear_error(client, agency_world):
     response = client.post("/agency/north-agency/team/", {"email": "not-an-email", "role": "member"})
     assert response.status_code == 400
     assert "Enter a valid email address." in response.content.decode()
+
+
+def test_the_combined_queue_titles_each_request_and_says_what_it_changes(client, agency_world, store_a):
+    from cancellations.models import LineItem
+
+    swap = replace(
+        DEFAULT_POLICY.remove_line,
+        enabled=True,
+        approval=replace(DEFAULT_POLICY.cancel.approval, always=True),
+    )
+    set_policy(store_a, remove_line=swap)
+    order = make_order(store_a, email="buyer@example.com", name="#A-2")
+    line = LineItem.objects.for_store(store_a).filter(order=order).order_by("position").first()
+    submit_request(
+        store=store_a,
+        order=order,
+        actor=Actor.customer("buyer@example.com"),
+        kind="edit",
+        idempotency_key="k-edit",
+        changes=[{"kind": "remove", "line_id": line.pk}],
+    )
+    client.force_login(agency_world["member"])
+
+    body = client.get("/agency/north-agency/queue/").content.decode()
+
+    assert "Cancellation" in body
+    assert "Change of items" in body and "Remove: Product 0" in body
