@@ -153,6 +153,10 @@ class Describer:
                 "arrow": ARROW,
             }
             return ChangeLine(kind, text)
+        if kind == RequestChange.Kind.ADD:
+            added = self._variant(change.variant_platform_id)
+            text = _("Add: %(item)s × %(quantity)s")  # noqa: RUF001 (the multiplication sign)
+            return ChangeLine(kind, text % {"item": added.name(), "quantity": change.quantity})
         item, quantity = self._before(change)
         if kind == RequestChange.Kind.REMOVE:
             if quantity:

@@ -407,6 +407,10 @@ class PlatformAdapter(ABC):
     def poll_job(self, job_id: str, *, idempotency_key: str) -> CancelResult:
         """The state of an asynchronous effect started under this key (Shopify's cancel job)."""
 
+    def search_products(self, *, tag: str, first: int) -> list[ProductSnapshot] | None:
+        """Active products with this tag, from the platform; None: the catalogue mirror is complete."""
+        return None
+
     def add_tags(self, order_platform_id: str, tags: Sequence[str], *, idempotency_key: str) -> None:
         """Add tags to the order on the platform (adding one it has already changes nothing)."""
         raise PermanentPlatformError(

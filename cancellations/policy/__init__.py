@@ -35,7 +35,7 @@ from cancellations.policy.engine import (
 from cancellations.policy.facts import LineFacts, OrderFacts, order_facts
 from cancellations.policy.holds import CHANGE_ACTIONS, MAX_HOLD_MINUTES, hold_until
 from cancellations.policy.money import RefundSummary, refund_summary, restocking_fee, round_money
-from cancellations.policy.schema import DEFAULT_POLICY, StorePolicy
+from cancellations.policy.schema import DEFAULT_POLICY, AdditionSettings, StorePolicy
 from cancellations.policy.sections import (
     ActionRule,
     ApprovalRules,
@@ -63,6 +63,7 @@ __all__ = [
     "RULE_ACTIONS",
     "Action",
     "ActionRule",
+    "AdditionSettings",
     "ApprovalRules",
     "CancelReason",
     "Decision",

@@ -20,6 +20,7 @@ class Action(models.TextChoices):
     EDIT_QUANTITY = "edit_quantity", _("Change a quantity")
     SWAP_VARIANT = "swap_variant", _("Swap size or colour")
     REMOVE_LINE = "remove_line", _("Remove an item")
+    ADD_ITEM = "add_item", _("Add an item")
     REORDER = "reorder", _("Order again")
     WITHDRAWAL = "withdrawal", _("Withdraw from the purchase")
 
@@ -31,6 +32,7 @@ RULE_ACTIONS: tuple[Action, ...] = (
     Action.EDIT_QUANTITY,
     Action.SWAP_VARIANT,
     Action.REMOVE_LINE,
+    Action.ADD_ITEM,
     Action.REORDER,
 )
 

@@ -22,6 +22,8 @@ from cancellations.policy.choices import (
 from cancellations.policy.errors import PolicyDataError
 from cancellations.policy.parsing import (
     as_bool,
+    as_int,
+    as_str,
     read,
     section,
 )
@@ -64,6 +66,28 @@ def _edit_rule(enabled: bool) -> ActionRule:
     )
 
 
+@dataclass(frozen=True)
+class AdditionSettings:
+    """Which products a customer may add to an open order, and how many items at most.
+
+    Whether an addition is offered, until when and whether staff review it is the `add_item` rule."""
+
+    tag: str = ""  # products with this tag may be added; empty: none may be
+    max_items: int = 3
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"tag": self.tag, "max_items": self.max_items}
+
+    @classmethod
+    def from_dict(
+        cls, data: Mapping[str, Any], default: AdditionSettings, path: str = ""
+    ) -> AdditionSettings:
+        return cls(
+            tag=read(data, "tag", default.tag, as_str, path).strip(),
+            max_items=read(data, "max_items", default.max_items, as_int, path),
+        )
+
+
 DEFAULT_REASONS = ReasonSettings(
     choices=(
         CancelReason("changed_mind", {"en": "I changed my mind", "sv": "Jag har ångrat mig"}),
@@ -99,6 +123,7 @@ class StorePolicy:
     edit_quantity: ActionRule = field(default_factory=lambda: _edit_rule(False))
     swap_variant: ActionRule = field(default_factory=lambda: _edit_rule(False))
     remove_line: ActionRule = field(default_factory=lambda: _edit_rule(False))
+    add_item: ActionRule = field(default_factory=lambda: _edit_rule(False))
     reorder: ActionRule = field(
         default_factory=lambda: ActionRule(
             enabled=True,
@@ -116,6 +141,7 @@ class StorePolicy:
     fulfilment_hold: FulfilmentHoldSettings = field(default_factory=FulfilmentHoldSettings)
     # Whether an address change may move the order to another country (shipping and taxes change).
     allow_country_change: bool = False
+    additions: AdditionSettings = field(default_factory=AdditionSettings)
 
     def rule_for(self, action: Action | str) -> ActionRule:
         """The rule of one of RULE_ACTIONS (withdrawal has `withdrawal` instead)."""
@@ -135,6 +161,7 @@ class StorePolicy:
             "withdrawal": self.withdrawal.to_dict(),
             "fulfilment_hold": self.fulfilment_hold.to_dict(),
             "allow_country_change": self.allow_country_change,
+            "additions": self.additions.to_dict(),
         }
 
     @classmethod
@@ -169,6 +196,9 @@ class StorePolicy:
             ),
             allow_country_change=read(
                 data, "allow_country_change", default.allow_country_change, as_bool, ""
+            ),
+            additions=AdditionSettings.from_dict(
+                section(data, "additions", ""), default.additions, "additions."
             ),
         )
 

@@ -39,7 +39,14 @@ REASON_CODE_PATTERN = re.compile(r"[a-z0-9_]{1,40}")
 MAX_WINDOW_MINUTES = 365 * 24 * 60
 MAX_WITHDRAWAL_DAYS = 365
 _SHIPPED = (FulfillmentStatus.PARTIAL.value, FulfillmentStatus.FULFILLED.value)
-_EDIT_ACTIONS = (Action.EDIT_ADDRESS, Action.EDIT_QUANTITY, Action.SWAP_VARIANT, Action.REMOVE_LINE)
+_EDIT_ACTIONS = (
+    Action.EDIT_ADDRESS,
+    Action.EDIT_QUANTITY,
+    Action.SWAP_VARIANT,
+    Action.REMOVE_LINE,
+    Action.ADD_ITEM,
+)
+MAX_ADDED_ITEMS = 20
 
 
 @dataclass(frozen=True)
@@ -275,6 +282,15 @@ def validate_policy(policy: StorePolicy) -> list[FieldError]:
     _labels(errors, "retention.messages", retention.messages)
 
     _validate_money_settings(errors, policy)
+
+    # Without a tag nothing may be added: the customer is offered no items (not an error to save).
+    additions = policy.additions
+    if not 1 <= additions.max_items <= MAX_ADDED_ITEMS:
+        errors.add(
+            "additions.max_items",
+            PolicyErrorCode.OUT_OF_RANGE,
+            _("Allow from 1 to 20 added items."),
+        )
 
     withdrawal = policy.withdrawal
     if withdrawal.period_days < LEGAL_WITHDRAWAL_DAYS:

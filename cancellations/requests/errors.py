@@ -47,6 +47,13 @@ class RequestErrorCode(ErrorCode):
     )
     CHANGE_INVALID = "change_invalid", "A change is not well formed, or of a kind Amend does not know.", 400
     ADDRESS_INVALID = "address_invalid", "The new address needs a street and a country.", 400
+    ITEM_NOT_ADDABLE = (
+        "item_not_addable",
+        "The item may not be added to this order: not among the products the store allows, out of stock, "
+        "or on the order already.",
+        400,
+    )
+    TOO_MANY_ADDED = "too_many_added", "More items are added than the store's policy allows.", 400
     OVERRIDE_INVALID = (
         "override_invalid",
         "Staff approval changes something that cannot be changed, or gives a value that is not valid.",

@@ -42,6 +42,7 @@ from cancellations.policy import (
 )
 from cancellations.policy.services import current_policy
 from cancellations.requests.actors import Actor
+from cancellations.requests.additions import build_addition, check_additions
 from cancellations.requests.errors import (
     IdempotencyKeyReused,
     InvalidRequest,
@@ -61,6 +62,7 @@ _CHANGE_ACTIONS: dict[str, Action] = {
     RequestChange.Kind.QUANTITY: Action.EDIT_QUANTITY,
     RequestChange.Kind.SWAP: Action.SWAP_VARIANT,
     RequestChange.Kind.REMOVE: Action.REMOVE_LINE,
+    RequestChange.Kind.ADD: Action.ADD_ITEM,
 }
 _EDIT_ACTIONS = tuple(_CHANGE_ACTIONS.values())
 
@@ -194,9 +196,23 @@ def _build_changes(store: Store, order: Order, kind: str, changes: Iterable[Any]
             "A cancellation applies to the whole order.", code=RequestErrorCode.CHANGES_NOT_ALLOWED
         )
     lines = {line.pk: line for line in order.line_items.all()}
+    policy, _version = current_policy(store=store)
     built: list[RequestChange] = []
     for position, change in enumerate(inputs):
+        if change.kind == RequestChange.Kind.ADD and kind == RequestKind.EDIT:
+            row = RequestChange(store=store, position=position, kind=change.kind)
+            added = build_addition(
+                store=store,
+                policy=policy,
+                row=row,
+                variant_id=change.variant_id,
+                quantity=change.quantity,
+                lines=list(lines.values()),
+            )
+            built.append(added)
+            continue
         built.append(_build_change(store, order, kind, change, position, lines))
+    check_additions(policy, built)
     return built
 
 

@@ -28,7 +28,11 @@ if TYPE_CHECKING:
 ACTIONS: tuple[tuple[str, StrPromise, tuple[Action, ...]], ...] = (
     ("cancel", _("Cancel order"), (Action.CANCEL,)),
     ("edit_address", _("Change delivery address"), (Action.EDIT_ADDRESS,)),
-    ("edit_items", _("Change items"), (Action.EDIT_QUANTITY, Action.SWAP_VARIANT, Action.REMOVE_LINE)),
+    (
+        "edit_items",
+        _("Change items"),
+        (Action.EDIT_QUANTITY, Action.SWAP_VARIANT, Action.REMOVE_LINE, Action.ADD_ITEM),
+    ),
     ("reorder", _("Order again"), (Action.REORDER,)),
 )
 

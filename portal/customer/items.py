@@ -7,6 +7,7 @@ review step; the request page and the emails then say what is refunded or owed a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -14,7 +15,9 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from cancellations.models import LineItem, RequestKind, Variant
-from cancellations.policy import Outcome
+from cancellations.orders.catalogue import addable_variants
+from cancellations.policy import Action, Outcome
+from cancellations.policy.services import current_policy
 from cancellations.requests.errors import InvalidRequest
 from cancellations.requests.pricing import EditEstimate
 from cancellations.requests.submission import ChangeInput, preview_action, preview_edit
@@ -24,9 +27,17 @@ from portal.customer.order_access import OrderPageMixin
 REVIEW, SEND = "review", "send"
 
 
-def changes_from_form(lines: list[LineItem], data: QueryDict) -> tuple[list[ChangeInput], dict[int, str]]:
-    """The changes the form asks for, and a message per line that does not read."""
+def changes_from_form(
+    lines: list[LineItem], data: QueryDict, addable: Sequence[Variant] = ()
+) -> tuple[list[ChangeInput], dict[int, str]]:
+    """The changes the form asks for, and a message per line that does not read (key 0: additions)."""
     changes, errors = [], {}
+    for variant in addable:
+        raw = data.get(f"add-{variant.pk}", "").strip() or "0"
+        if not raw.isdigit() or int(raw) > 99:
+            errors[0] = _("Enter how many to add, from 0 to 99.")
+        elif int(raw):
+            changes.append(ChangeInput(kind="add", variant_id=variant.platform_id, quantity=int(raw)))
     for line in lines:
         field = f"line-{line.pk}"
         if data.get(f"{field}-remove"):
@@ -47,9 +58,19 @@ class _ItemsMixin(OrderPageMixin):
     def lines(self) -> list[LineItem]:
         return list(self.order.line_items.all())
 
+    def addable(self, *, refresh: bool = False) -> list[Variant]:
+        """What the customer may add, when the policy offers additions on this order now."""
+        decision = preview_action(store=self.store, order=self.order, kind=Action.ADD_ITEM)
+        if decision.outcome == Outcome.NOT_ALLOWED:
+            return []
+        policy, _version = current_policy(store=self.store)
+        on_order = {line.variant_id for line in self.lines()}
+        variants = addable_variants(store=self.store, tag=policy.additions.tag, refresh=refresh)
+        return [variant for variant in variants if variant.platform_id not in on_order]
+
     def estimate(self, data: QueryDict) -> tuple[EditEstimate | None, dict[int, str], str]:
         """(the estimate, errors per line, an error for the whole form) of what the form says."""
-        changes, errors = changes_from_form(self.lines(), data)
+        changes, errors = changes_from_form(self.lines(), data, self.addable())
         if errors:
             return None, errors, ""
         if not changes:
@@ -96,9 +117,15 @@ class EditItemsView(_SubmitMixin, _ItemsMixin):
         return rows
 
     def _page(self, request: HttpRequest, status: int = 200, **extra: Any) -> HttpResponse:
+        posted = extra.pop("posted", None)
         context = {
             **self.order_context(),
-            "rows": self._rows(extra.pop("posted", None)),
+            "rows": self._rows(posted),
+            "additions": [
+                {"variant": variant, "quantity": posted.get(f"add-{variant.pk}", "0") if posted else "0"}
+                for variant in self.addable(refresh=request.method == "GET")
+            ],
+            "max_added": current_policy(store=self.store)[0].additions.max_items,
             "submit_key": request.POST.get("submit_key") or new_submit_key(),
             "preview_url": self.order_url("edit_items_preview"),
             **extra,
@@ -117,7 +144,7 @@ class EditItemsView(_SubmitMixin, _ItemsMixin):
             return self._page(request, status=400, errors=errors, form_error=form_error, posted=request.POST)
         if request.POST.get("step") == REVIEW:
             return self._page(request, estimate=estimate, posted=request.POST, reviewed=True)
-        changes, _errors = changes_from_form(self.lines(), request.POST)
+        changes, _errors = changes_from_form(self.lines(), request.POST, self.addable())
         try:
             return self.submit(changes=changes)
         except InvalidRequest as error:

@@ -349,6 +349,40 @@ class FakeShopify:
             shop.orders[order["id"]] = order
         return order
 
+    def add_product(
+        self, domain: str, *, title: str, tags: list[str], variants: list[tuple[str, str, str, int | None]]
+    ) -> dict[str, Any]:
+        """A product of the shop's catalogue; each variant (id, title, price, stock or None: not tracked)."""
+        shop = self.shops[domain]
+        product = {
+            "id": f"gid://shopify/Product/{next(_ids)}",
+            "title": title,
+            "handle": title.lower().replace(" ", "-"),
+            "productType": "",
+            "tags": list(tags),
+            "status": "ACTIVE",
+            "updatedAt": "2026-11-20T10:00:00Z",
+            "variants": {
+                "nodes": [
+                    {
+                        "id": variant_id,
+                        "title": variant_title,
+                        "sku": "",
+                        "price": price,
+                        "inventoryQuantity": stock,
+                        "availableForSale": stock is None or stock > 0,
+                        "position": position + 1,
+                    }
+                    for position, (variant_id, variant_title, price, stock) in enumerate(variants)
+                ]
+            },
+        }
+        with self.lock:
+            shop.products.append(product)
+            for variant_id, _title, price, _stock in variants:
+                shop.prices[variant_id] = Decimal(price)
+        return product
+
     def fail_next(self, domain: str, *statuses: int) -> None:
         with self.lock:
             self.shops[domain].failures.extend(statuses)
@@ -726,6 +760,19 @@ class _Root:
 
     def refundCreate(self, info, input):
         return refunds.refund_create(self.shop, info, input, view=_order_view)
+
+    def products(self, info, first=None, query=None, **_):
+        """Products by Shopify's search syntax, as far as Amend uses it: `tag:'x'` and `status:active`.
+        https://shopify.dev/docs/api/usage/search-syntax"""
+        tag = (re.search(r"tag:'?([^'\s]+)'?", query or "") or [None, None])[1]
+        status = (re.search(r"status:(\w+)", query or "") or [None, "active"])[1]
+        found = [
+            product
+            for product in self.shop.products
+            if (tag is None or tag.lower() in (t.lower() for t in product["tags"]))
+            and product["status"] == status.upper()
+        ]
+        return _page(found, first, None)
 
     def orderEditBegin(self, info, id):
         order = self.shop.orders.get(id)

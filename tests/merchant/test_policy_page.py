@@ -48,9 +48,18 @@ BUSY: dict[str, Any] = {
                 "grace_minutes": 30,
             },
         }
-        for action in ("cancel", "edit_address", "edit_quantity", "swap_variant", "remove_line", "reorder")
+        for action in (
+            "cancel",
+            "edit_address",
+            "edit_quantity",
+            "swap_variant",
+            "remove_line",
+            "add_item",
+            "reorder",
+        )
     },
     "allow_country_change": True,
+    "additions": {"tag": "add-on", "max_items": 5},
     "reasons": {
         "choices": [{"code": "too_late", "labels": {"en": "Too late", "sv": "För sent"}}],
         "required": False,

@@ -120,6 +120,7 @@ def test_rule_for_each_action() -> None:
         policy.edit_quantity,
         policy.swap_variant,
         policy.remove_line,
+        policy.add_item,
         policy.reorder,
     ]
     with pytest.raises(ValueError, match="withdrawal"):

@@ -33,6 +33,7 @@ from cancellations.platforms.base import (
     OrderSnapshot,
     PermanentPlatformError,
     PlatformAdapter,
+    ProductSnapshot,
     RateBudget,
     ReorderRequest,
     ReorderResult,
@@ -50,6 +51,7 @@ from cancellations.platforms.shopify.payloads import (
     UnprocessablePayload,
     address_to_graphql,
     order_from_graphql,
+    product_from_graphql,
 )
 from cancellations.platforms.shopify.tokens import ConnectionTokens
 from tenants.models import Platform, Store
@@ -265,6 +267,14 @@ class ShopifyAdapter(PlatformAdapter):
                         job_id=result.job_id,
                     )
                 return result
+
+    def search_products(self, *, tag: str, first: int) -> list[ProductSnapshot]:
+        # Shopify's search syntax: a quoted tag, and only what the shop sells now.
+        # https://shopify.dev/docs/api/usage/search-syntax
+        query = f"tag:'{tag.replace(chr(39), '')}' AND status:active"
+        first = min(first, documents.ADDABLE_PRODUCTS_PAGE)
+        found = self.client.execute(documents.ADDABLE_PRODUCTS, {"query": query, "first": first})
+        return [product_from_graphql(node) for node in (found.get("products") or {}).get("nodes") or []]
 
     def edit(self, request: EditRequest, *, idempotency_key: str) -> EditResult:
         with exclusive_key(self.store, idempotency_key):

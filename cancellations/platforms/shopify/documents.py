@@ -13,6 +13,16 @@ from __future__ import annotations
 
 import re
 
+from cancellations.platforms.shopify.edit_documents import (
+    ADDABLE_PRODUCTS,
+    ADDABLE_PRODUCTS_PAGE,
+    ADDABLE_VARIANTS,
+    ORDER_EDIT_ADD_VARIANT,
+    ORDER_EDIT_BEGIN,
+    ORDER_EDIT_COMMIT,
+    ORDER_EDIT_SET_QUANTITY,
+)
+
 # Shopify's single query limit.
 MAX_QUERY_COST = 1000
 # What one order of the AmendOrder fragment costs without its line items (the order and its 17
@@ -228,54 +238,6 @@ query AmendJob($id: ID!) {
 }
 """
 
-ORDER_EDIT_BEGIN = """
-mutation AmendOrderEditBegin($id: ID!) {
-  orderEditBegin(id: $id) {
-    calculatedOrder {
-      id
-      lineItems(first: 250) { nodes { id quantity variant { id } } }
-    }
-    userErrors { field message }
-  }
-}
-"""
-
-ORDER_EDIT_SET_QUANTITY = """
-mutation AmendOrderEditSetQuantity($id: ID!, $lineItemId: ID!, $quantity: Int!, $restock: Boolean) {
-  orderEditSetQuantity(id: $id, lineItemId: $lineItemId, quantity: $quantity, restock: $restock) {
-    calculatedLineItem { id quantity }
-    userErrors { field message }
-  }
-}
-"""
-
-ORDER_EDIT_ADD_VARIANT = """
-mutation AmendOrderEditAddVariant($id: ID!, $variantId: ID!, $quantity: Int!) {
-  orderEditAddVariant(id: $id, variantId: $variantId, quantity: $quantity, allowDuplicates: true) {
-    calculatedLineItem { id quantity }
-    userErrors { field message }
-  }
-}
-"""
-
-# With notifyCustomer, Shopify emails the customer the edited order and, when the edit leaves a balance,
-# the invoice to pay it; `additionalPaymentCollectionUrl` is where that balance is paid.
-# https://shopify.dev/docs/api/admin-graphql/2026-07/mutations/orderEditCommit
-# https://shopify.dev/docs/api/admin-graphql/2026-07/objects/OrderPaymentCollectionDetails
-ORDER_EDIT_COMMIT = """
-mutation AmendOrderEditCommit($id: ID!, $notifyCustomer: Boolean, $staffNote: String) {
-  orderEditCommit(id: $id, notifyCustomer: $notifyCustomer, staffNote: $staffNote) {
-    order {
-      id
-      currentTotalPriceSet { shopMoney { amount } }
-      totalOutstandingSet { shopMoney { amount } }
-      paymentCollectionDetails { additionalPaymentCollectionUrl }
-    }
-    userErrors { field message }
-  }
-}
-"""
-
 ORDER_UPDATE_ADDRESS = """
 mutation AmendOrderUpdateAddress($input: OrderInput!) {
   orderUpdate(input: $input) {
@@ -433,6 +395,7 @@ DOCUMENTS: dict[str, str] = {
     "AmendJob": JOB,
     "AmendSuggestedRefund": SUGGESTED_REFUND,
     "AmendRefundCreate": REFUND_CREATE,
+    "AmendAddableProducts": ADDABLE_PRODUCTS,
     "AmendOrderEditBegin": ORDER_EDIT_BEGIN,
     "AmendOrderEditSetQuantity": ORDER_EDIT_SET_QUANTITY,
     "AmendOrderEditAddVariant": ORDER_EDIT_ADD_VARIANT,
@@ -452,6 +415,7 @@ DOCUMENTS: dict[str, str] = {
 
 # The largest variables Amend sends each document with, for the cost of what it may request.
 LARGEST_VARIABLES: dict[str, dict[str, object]] = {
+    "AmendAddableProducts": {"first": ADDABLE_PRODUCTS_PAGE},
     "AmendFetchOrder": {"lines": ORDER_LINES},
     "AmendOrderLines": {"first": LINES_PAGE},
     "AmendOrdersPage": {"first": ORDERS_PAGE_SIZE, "lines": PAGE_LINES},
@@ -467,6 +431,8 @@ COSTS: dict[str, int] = {
     "AmendJob": 1,
     "AmendSuggestedRefund": 17,
     "AmendRefundCreate": 17,
+    "AmendAddableProducts": CONNECTION_COST
+    + ADDABLE_PRODUCTS_PAGE * (1 + CONNECTION_COST + ADDABLE_VARIANTS),
     "AmendOrderEditBegin": 514,
     "AmendOrderEditSetQuantity": 12,
     "AmendOrderEditAddVariant": 12,

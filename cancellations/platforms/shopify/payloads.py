@@ -249,6 +249,35 @@ def product_from_rest(payload: Any) -> ProductSnapshot:
     )
 
 
+def product_from_graphql(node: Any) -> ProductSnapshot:
+    """A product of the AmendAddableProducts search as a snapshot."""
+    if not isinstance(node, dict) or not node.get("id"):
+        raise UnprocessablePayload("The product has no id.")
+    variants = tuple(
+        VariantSnapshot(
+            platform_id=str(variant["id"]),
+            title=str(variant.get("title") or "")[:255],
+            price=_money(variant.get("price"), "A variant price"),
+            sku=str(variant.get("sku") or "")[:100],
+            inventory_quantity=variant.get("inventoryQuantity"),
+            available=bool(variant.get("availableForSale")),
+            position=_int(variant.get("position") or 0, "A variant position"),
+        )
+        for variant in ((node.get("variants") or {}).get("nodes") or [])
+        if variant.get("id")
+    )
+    return ProductSnapshot(
+        platform_id=str(node["id"]),
+        title=str(node.get("title") or "")[:255],
+        updated_at=_when(node.get("updatedAt"), "update time"),
+        handle=str(node.get("handle") or "")[:255],
+        product_type=str(node.get("productType") or "")[:255],
+        tags=_tags(node.get("tags")),
+        active=node.get("status") == "ACTIVE",
+        variants=variants,
+    )
+
+
 # --- GraphQL (fetch_order) -------------------------------------------------------------------------
 
 

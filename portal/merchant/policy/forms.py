@@ -188,6 +188,23 @@ class CountryChangeForm(PolicySectionForm):
     )
 
 
+class AdditionsForm(PolicySectionForm):
+    """Which products may be added: shown with the `add_item` rule they belong to."""
+
+    path = "additions"
+    title = Action.ADD_ITEM.label
+
+    tag = forms.CharField(
+        label=_("Products customers may add: those tagged"),
+        required=False,
+        max_length=100,
+        help_text=_(
+            "A product tag. Added items cost their full price: the order's discount codes do not apply."
+        ),
+    )
+    max_items = forms.IntegerField(label=_("Most items a customer may add"), min_value=1, max_value=20)
+
+
 class ReasonRulesForm(PolicySectionForm):
     path = "reasons"
     title = _("Cancellation reasons")

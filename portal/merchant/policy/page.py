@@ -26,6 +26,7 @@ from portal.merchant.policy.forms import (
     EXTRA_REASON_ROWS,
     MAX_REASONS,
     ActionRuleForm,
+    AdditionsForm,
     CountryChangeForm,
     FeesForm,
     FulfilmentHoldForm,
@@ -65,6 +66,10 @@ class PolicyPage:
             data, prefix="address", initial=CountryChangeForm.initial_from(sections)
         )
         self.action_forms[RULE_ACTIONS.index(Action.EDIT_ADDRESS)].companion = self.country_change
+        self.additions = AdditionsForm(
+            data, prefix="additions", initial=AdditionsForm.initial_from(sections["additions"])
+        )
+        self.action_forms[RULE_ACTIONS.index(Action.ADD_ITEM)].companion = self.additions
         self.reason_rules = ReasonRulesForm(
             data, prefix="reason_rules", initial=ReasonRulesForm.initial_from(sections["reasons"])
         )
@@ -108,6 +113,7 @@ class PolicyPage:
         return [
             *self.action_forms,
             self.country_change,
+            self.additions,
             self.reason_rules,
             self.retention,
             self.fees,
@@ -145,6 +151,7 @@ class PolicyPage:
         reasons["choices"] = [form.section_data() for form in self._kept_reason_forms()]
         data = {
             **self.country_change.section_data(),
+            "additions": self.additions.section_data(),
             "actions": {form.action.value: form.section_data() for form in self.action_forms},
             "reasons": reasons,
             "retention": self.retention.section_data(),
@@ -223,6 +230,7 @@ def page_fields() -> dict[str, tuple[StrOrPromise, forms.Field]]:
             index[f"actions.{action.value}.{name.replace('__', '.')}"] = (action.label, field)
     for form_class in (
         CountryChangeForm,
+        AdditionsForm,
         ReasonRulesForm,
         RetentionForm,
         FeesForm,
