@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,23 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+
+# The measuring tools the browser tests run (web-vitals, Lighthouse), pinned by vitals/package-lock.json.
+NODE_TOOLS = Path(__file__).resolve().parent / "vitals"
+
+
+def node_tool(relative: str) -> Path:
+    """A file of the pinned measuring tools, `npm ci`-installed when it is missing (CI: npm must exist)."""
+    path = NODE_TOOLS / "node_modules" / relative
+    if not path.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            if os.environ.get("CI"):
+                pytest.fail("npm is needed to install the browser tests' measuring tools (tests/e2e/vitals)")
+            pytest.skip("npm is not installed: the browser tests' measuring tools cannot be installed")
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=NODE_TOOLS, check=True, timeout=600)
+    return path
+
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"

@@ -12,9 +12,6 @@ are. The embedded page's Web Vitals are measured with the `web-vitals` package a
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -23,14 +20,13 @@ from cancellations.models import RequestStatus
 from cancellations.orders.services import upsert_order
 from cancellations.platforms.shopify.payloads import order_from_graphql
 from tenants.roles import Role
+from tests.e2e.conftest import node_tool
 from tests.factories import make_member
 from tests.fakeshopify.fixtures import make_shopify_store
 from tests.requests.helpers import pending_request
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 
-VITALS_DIR = Path(__file__).resolve().parent / "vitals"
-VITALS_BUILD = VITALS_DIR / "node_modules" / "web-vitals" / "dist" / "web-vitals.iife.js"
 APP_BRIDGE = "https://cdn.shopify.com/shopifycloud/app-bridge.js"
 # Built for Shopify: LCP at most 2.5 s, CLS at most 0.1, INP at most 200 ms.
 LIMITS = {"LCP": 2500.0, "CLS": 0.1, "INP": 200.0}
@@ -65,14 +61,7 @@ APP_BRIDGE_STAND_IN = """
 @pytest.fixture(scope="session")
 def web_vitals() -> str:
     """web-vitals' browser build, installed from tests/e2e/vitals/package-lock.json when missing."""
-    if not VITALS_BUILD.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            if os.environ.get("CI"):
-                pytest.fail("npm is needed to install web-vitals for the browser tests")
-            pytest.skip("npm is not installed")
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=VITALS_DIR, check=True, timeout=300)
-    return VITALS_BUILD.read_text()
+    return node_tool("web-vitals/dist/web-vitals.iife.js").read_text()
 
 
 def test_staff_approve_a_cancellation_inside_the_shopify_admin_within_web_vitals_limits(
