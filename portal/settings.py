@@ -273,6 +273,8 @@ CELERY_BEAT_SCHEDULE = {
     # notifications never sent, are sent to a worker again; staff on digest mode get their summary.
     "sweep-stuck-requests": {"task": "requests.sweep_stuck", "schedule": 60.0},
     "send-staff-digests": {"task": "notifications.send_staff_digests", "schedule": 900.0},
+    # Staff hear of a customer's edits once per edit session, a few minutes after its last save.
+    "send-edit-session-alerts": {"task": "notifications.send_edit_session_alerts", "schedule": 60.0},
     # Outgoing webhooks whose retry is due (or whose task was lost); API idempotency keys past their time.
     "sweep-outgoing-webhooks": {"task": "notifications.sweep_webhooks", "schedule": 60.0},
     "purge-idempotency-keys": {"task": "portal.purge_idempotency_keys", "schedule": 3600.0},
@@ -313,6 +315,9 @@ REQUEST_ADAPTER_FACTORY = "cancellations.platforms.get_adapter"
 REQUEST_RETRY_BASE_SECONDS = env_int("REQUEST_RETRY_BASE_SECONDS", 5)
 REQUEST_RETRY_MAX_SECONDS = env_int("REQUEST_RETRY_MAX_SECONDS", 900)
 REQUEST_MAX_ATTEMPTS = env_int("REQUEST_MAX_ATTEMPTS", 10)
+# Edits to an order by one person no more than this many minutes apart are one edit session: the
+# policy's cap counts sessions, and staff hear of a session's edits once, this long after its last save.
+EDIT_SESSION_MINUTES = env_int("EDIT_SESSION_MINUTES", 5)
 REQUEST_EXECUTION_LEASE_SECONDS = env_int("REQUEST_EXECUTION_LEASE_SECONDS", 300)
 if REQUEST_EXECUTION_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:
     # A lease that ends while the task may still run lets the sweep hand the request to a second worker.
@@ -351,7 +356,9 @@ SHOPIFY_API_ORIGIN = env_str("SHOPIFY_API_ORIGIN", "https://{shop}").rstrip("/")
 _ORDER_SCOPES = ["read_orders", "write_orders", "write_order_edits", "read_products", "write_draft_orders"]
 _PROXY_SCOPES = ["write_app_proxy"]  # the storefront's app proxy
 _HOLD_SCOPES = ["write_merchant_managed_fulfillment_orders", "write_third_party_fulfillment_orders"]  # holds
-SHOPIFY_SCOPES = env_list("SHOPIFY_SCOPES", _ORDER_SCOPES + _HOLD_SCOPES + _PROXY_SCOPES)
+# Store credit: the bonus (storeCreditAccountCredit) and a look at the customer's account first.
+_CREDIT_SCOPES = ["read_store_credit_accounts", "write_store_credit_account_transactions"]
+SHOPIFY_SCOPES = env_list("SHOPIFY_SCOPES", _ORDER_SCOPES + _HOLD_SCOPES + _PROXY_SCOPES + _CREDIT_SCOPES)
 SHOPIFY_HTTP_TIMEOUT = env_int("SHOPIFY_HTTP_TIMEOUT", 10)
 # The origins the customer account and thank-you page extensions call Amend's JSON endpoints from
 # (/api/v1/shopify/extension/); CORS answers these origins and no other. Shopify runs the extensions'

@@ -475,6 +475,7 @@ class RefundsAndFees:
     completed: Compared[int]  # cancellations and withdrawals carried out
     refunds: Compared[Decimal]
     fees: Compared[Decimal]
+    kept_as_credit: Compared[Decimal]  # refunds paid as store credit: revenue kept
 
 
 def refunds_and_fees(*, store: Store, start: date, end: date, tz: ZoneInfo | str) -> RefundsAndFees:
@@ -486,4 +487,5 @@ def refunds_and_fees(*, store: Store, start: date, end: date, tz: ZoneInfo | str
         completed=Compared(*(row.requests if row else 0 for row in done)),
         refunds=Compared(*(row.refunds if row else ZERO for row in done)),
         fees=Compared(*(row.fees if row else ZERO for row in done)),
+        kept_as_credit=Compared(*(row.kept_as_credit if row else ZERO for row in done)),
     )

@@ -122,12 +122,15 @@ BREAKDOWN_SQL: dict[str, str] = {
 }
 
 REQUEST_KEYS = ("kind", "resolution", "reason_code", "decided_by_staff", "offer_shown", "completed")
-REQUEST_MEASURES = ("requests", "refunds", "fees")
+REQUEST_MEASURES = ("requests", "refunds", "fees", "kept_as_credit")
 REQUEST_SQL = f"""
     SELECT (r.requested_at AT TIME ZONE %(tz)s)::date AS day, r.kind, r.resolution, r.reason_code,
            r.decided_by_id IS NOT NULL AS decided_by_staff, r.retention_offer_shown AS offer_shown,
            r.status = '{RequestStatus.COMPLETED}' AS completed,
-           count(*) AS requests, coalesce(sum(r.refund_amount), 0) AS refunds, coalesce(sum(r.fee), 0) AS fees
+           count(*) AS requests, coalesce(sum(r.refund_amount), 0) AS refunds,
+           coalesce(sum(r.fee), 0) AS fees,
+           coalesce(sum(r.refund_amount) FILTER (WHERE r.refund_method = 'store_credit'), 0.00)
+               AS kept_as_credit
     FROM {_REQUEST} r
     WHERE r.store_id = %(store)s AND r.requested_at >= %(start)s AND r.requested_at < %(end)s
     GROUP BY 1, 2, 3, 4, 5, 6, 7
@@ -160,6 +163,8 @@ class RequestTotals:
     requests: int
     refunds: Decimal
     fees: Decimal
+    # Of `refunds`, what was paid as store credit: revenue the store kept.
+    kept_as_credit: Decimal = Decimal("0.00")
 
 
 def _covered_through(store: Store, period: Period) -> date | None:
@@ -243,7 +248,7 @@ def read_requests(
         params["kinds"] = tuple(str(kind) for kind in kinds) or ("",)
     sql = f"""
         SELECT {"day" if by_day else "NULL::date"}{"".join(f", {key}" for key in keys)},
-               sum(requests), sum(refunds), sum(fees) FROM (
+               sum(requests), sum(refunds), sum(fees), sum(kept_as_credit) FROM (
             SELECT {columns}, {", ".join(REQUEST_MEASURES)} FROM {DailyRequestStats._meta.db_table}
             WHERE store_id = %(store)s AND day >= %(first)s AND day <= %(covered)s
             UNION ALL
@@ -251,9 +256,16 @@ def read_requests(
         ) AS rows {where} GROUP BY {group}
     """  # noqa: S608 - keys are checked against REQUEST_KEYS; values are parameters
     return [
-        RequestTotals(day=row[0], keys=tuple(row[1:-3]), requests=int(row[-3]), refunds=row[-2], fees=row[-1])
+        RequestTotals(
+            day=row[0],
+            keys=tuple(row[1:-4]),
+            requests=int(row[-4]),
+            refunds=row[-3],
+            fees=row[-2],
+            kept_as_credit=row[-1],
+        )
         for row in _fetch(sql, params)
-        if row[-3]  # a total over nothing (no keys, no rows) is NULL
+        if row[-4]  # a total over nothing (no keys, no rows) is NULL
     ]
 
 

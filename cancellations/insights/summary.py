@@ -112,5 +112,6 @@ def insights_summary(*, store: Store, start: date, end: date) -> dict[str, Any]:
             "completed": _compared(money.completed),
             "refunds": _compared(money.refunds),
             "fees": _compared(money.fees),
+            "kept_as_store_credit": _compared(money.kept_as_credit),
         },
     }

@@ -8,6 +8,7 @@ from cancellations.models.bulk import (
     BulkJobStatus,
 )
 from cancellations.models.catalogue import Product, Variant
+from cancellations.models.credit import StoreCreditEntry
 from cancellations.models.effects import InventoryAdjustment, PlatformEffect, Refund, RefundMethod
 from cancellations.models.holds import (
     ACTIVE_HOLD_STATUSES,
@@ -65,6 +66,7 @@ from cancellations.models.rules import (
     RuleMatchMode,
     RuleTrigger,
 )
+from cancellations.models.sessions import EditSession
 
 __all__ = [
     "ACTIVE_HOLD_STATUSES",
@@ -83,6 +85,7 @@ __all__ = [
     "DailyBreakdown",
     "DailyRequestStats",
     "DailyStoreStats",
+    "EditSession",
     "FinancialStatus",
     "FreightForwarderAddress",
     "FulfillmentStatus",
@@ -118,6 +121,7 @@ __all__ = [
     "RuleMatchMode",
     "RuleTrigger",
     "StaffNotificationSetting",
+    "StoreCreditEntry",
     "StoreNotificationSettings",
     "StorePolicyVersion",
     "Variant",

@@ -27,6 +27,8 @@ class PlatformEffect(TenantModel):
         REORDER = "reorder", _("Reorder")
         # The refund less a restocking fee after a cancel that refunded nothing (Shopify).
         REFUND = "refund", _("Refund")
+        # The store-credit bonus credited after a cancel refunded to store credit.
+        CREDIT = "credit", _("Store credit")
 
     class Status(models.TextChoices):
         # Sent to the platform, outcome unknown (the process may have died mid-call).

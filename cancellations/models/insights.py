@@ -110,6 +110,8 @@ class DailyRequestStats(TenantModel):
     requests = models.PositiveIntegerField(default=0)
     refunds = MoneyField()
     fees = MoneyField()
+    # Refunds paid as store credit instead of money: revenue the store kept.
+    kept_as_credit = MoneyField()
 
     class Meta(TenantModel.Meta):
         constraints = [

@@ -109,8 +109,19 @@ class OrderRequest(TenantModel):
     # what the platform says is outstanding once carried out; and where they pay it.
     amount_owed = MoneyField()
     payment_url = models.URLField(max_length=2000, blank=True)
+    # Added on top of a refund paid as store credit (credited once, as its own platform effect).
+    store_credit_bonus = MoneyField()
     retention_offer_shown = models.BooleanField(default=False)
     retention_offer_accepted = models.BooleanField(default=False)
+    # The edit session a customer's edit belongs to (None for other kinds and for staff edits).
+    edit_session = models.ForeignKey(
+        "cancellations.EditSession",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requests",
+        db_index=False,
+    )
 
     decision = models.JSONField(default=dict, blank=True, help_text="{outcome, reasons, trace, ...}")
     policy_version = models.PositiveIntegerField(default=0)

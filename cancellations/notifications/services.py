@@ -48,7 +48,7 @@ from tenants.roles import Role
 logger = logging.getLogger(__name__)
 
 CUSTOMER_TEMPLATES = ("received", "approved", "rejected", "completed", "failed", "withdrawal_received")
-STAFF_TEMPLATES = ("staff_waiting", "staff_failed")
+STAFF_TEMPLATES = ("staff_waiting", "staff_failed", "staff_edit_session")
 DIGEST_EVERY = timedelta(hours=1)
 SLACK_TIMEOUT = 10.0
 MAX_SEND_ATTEMPTS = 8
@@ -122,6 +122,12 @@ def queue_staff_failure_alert(request: OrderRequest, event: RequestEvent) -> Non
     _queue_staff(request, event, "staff_failed")
 
 
+def queue_staff_message(request: OrderRequest, event: RequestEvent, template: str) -> None:
+    """Owe staff (who want it at once) and the store's Slack a message of one of STAFF_TEMPLATES."""
+    assert template in STAFF_TEMPLATES, template
+    _queue_staff(request, event, template)
+
+
 def _queue_staff(request: OrderRequest, event: RequestEvent, template: str) -> None:
     store = request.store
     for user in _staff_to_tell_at_once(store):
@@ -186,6 +192,7 @@ def _subject(template: str, request: OrderRequest) -> str:
         "withdrawal_received": _("%(store)s: acknowledgement of your withdrawal from order %(order)s"),
         "staff_waiting": _("Waiting for review: %(kind)s for order %(order)s"),
         "staff_failed": _("Could not be carried out: %(kind)s for order %(order)s"),
+        "staff_edit_session": _("Changes by the customer to order %(order)s"),
     }
     return subjects[template] % values
 
@@ -212,6 +219,12 @@ def _context(request: OrderRequest, event: RequestEvent | None, *, staff: bool) 
         "return_required": bool(request.result.get("return_required")),
         "reorder_url": request.result.get("url", ""),
         "LANGUAGE_CODE": translation.get_language(),
+        # Every save of the edit session this request belongs to, in order (a staff summary).
+        "session_requests": list(
+            OrderRequest.objects.for_store(store).filter(edit_session_id=request.edit_session_id)
+        )[::-1]
+        if request.edit_session_id
+        else [],
     }
 
 

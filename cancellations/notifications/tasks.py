@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from cancellations.core.workers import MAX_RETRIES, retry_countdown, store_or_none
+from cancellations.notifications.edit_sessions import send_edit_session_alerts
 from cancellations.notifications.services import NotificationNotSent, send_notification, send_staff_digests
 from cancellations.notifications.webhooks import SKIPPED, deliver_webhook, sweep_outgoing_webhooks
 
@@ -25,6 +26,12 @@ def send_notification_task(self, store_id: int, notification_id: int) -> None:
 def send_staff_digests_task() -> int:
     """Email the staff who asked for a digest what is waiting for them (run by beat)."""
     return send_staff_digests()
+
+
+@shared_task(name="notifications.send_edit_session_alerts")
+def send_edit_session_alerts_task() -> int:
+    """Tell staff of customers' edit sessions that have gone quiet (run by beat)."""
+    return send_edit_session_alerts()
 
 
 @shared_task(name="notifications.deliver_webhook")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
+from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
-from cancellations.models import IMPORT_OPEN_STATUSES, OrderImport
+from cancellations.models import IMPORT_OPEN_STATUSES, OrderImport, StoreCreditEntry
 from tenants.models import Store
 
 # A finished import stays on the overview this long.
@@ -23,3 +25,18 @@ def import_to_show(store: Store) -> OrderImport | None:
         .order_by("-started_at")
         .first()
     )
+
+
+def store_credit_balances(*, store: Store, emails: Iterable[str]) -> list[tuple[str, Decimal]]:
+    """What the built-in store holds for a customer in store credit: (currency, balance), none empty."""
+    wanted = sorted({email.strip().lower() for email in emails if email})
+    if not wanted:
+        return []
+    rows = (
+        StoreCreditEntry.objects.for_store(store)
+        .filter(email__in=wanted)
+        .values("currency")
+        .annotate(balance=Sum("amount"))
+        .order_by("currency")
+    )
+    return [(row["currency"], row["balance"]) for row in rows if row["balance"]]

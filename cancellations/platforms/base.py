@@ -11,11 +11,9 @@ and `PermanentPlatformError` (retrying will not help: show the message, mark the
 Both carry a stable `code` and a human `message`.
 
 Shopify cancels asynchronously: `cancel` may return `EffectStatus.PENDING` with a `job_id`; call
-`poll_job(job_id, idempotency_key=...)` until it reports `COMPLETED`.
-
-What bulk work needs besides: `rate_budget()` (the bucket of points calls spend, and what the platform
-last said of it) and, where `status_batch_size` is not 0, `cancel_statuses(order_ids)` (whether many
-orders are cancelled yet, in one call per batch, instead of polling each job).
+`poll_job(job_id, idempotency_key=...)` until it reports `COMPLETED`. Bulk work needs `rate_budget()`
+(the bucket calls spend) and, where `status_batch_size` is not 0, `cancel_statuses(order_ids)` (whether
+many orders are cancelled yet, one call per batch). `grant_store_credit` credits a customer (credit.py).
 """
 
 from __future__ import annotations
@@ -29,7 +27,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.conf import settings
 
@@ -39,6 +37,8 @@ from cancellations.platforms.serialization import to_json
 from tenants.errors import DomainError, ErrorCode
 from tenants.models import Store
 
+if TYPE_CHECKING:
+    from cancellations.platforms.credit import StoreCreditGrant, StoreCreditGranted
 STAFF_NOTE_MAX = 255
 
 
@@ -416,6 +416,10 @@ class PlatformAdapter(ABC):
         raise PermanentPlatformError(
             f"{type(self).__name__} cannot tag orders.", code=PlatformErrorCode.TAGS_NOT_SUPPORTED
         )
+
+    def grant_store_credit(self, grant: StoreCreditGrant, *, idempotency_key: str) -> StoreCreditGranted:
+        """Add store credit to the customer's balance (the bonus for taking store credit)."""
+        raise PermanentPlatformError("No store credit.", code=PlatformErrorCode.STORE_CREDIT_NOT_SUPPORTED)
 
     # --- what bulk work needs ---
 

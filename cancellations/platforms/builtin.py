@@ -49,8 +49,10 @@ from cancellations.platforms.base import (
     from_json,
     to_json,
 )
+from cancellations.platforms.builtin_credit import grant_once, record_credit
 from cancellations.platforms.builtin_payments import ask_for_payment, outstanding, payment_url
 from cancellations.platforms.builtin_snapshot import snapshot_of
+from cancellations.platforms.credit import StoreCreditGrant, StoreCreditGranted
 from cancellations.platforms.errors import PlatformErrorCode
 from cancellations.platforms.ledger import claim_effect, record_outcome
 
@@ -85,6 +87,9 @@ class BuiltinAdapter(PlatformAdapter):
         return from_json(CancelResult, effect.result, replayed=True)
 
     # --- effects ---
+
+    def grant_store_credit(self, grant: StoreCreditGrant, *, idempotency_key: str) -> StoreCreditGranted:
+        return grant_once(self.store, grant, idempotency_key)
 
     def cancel(self, request: CancelRequest, *, idempotency_key: str) -> CancelResult:
         with transaction.atomic():
@@ -122,6 +127,10 @@ class BuiltinAdapter(PlatformAdapter):
                         method=request.refund,
                         reason=f"cancelled: {request.reason}",
                     )
+                    if request.refund == RefundMethod.STORE_CREDIT:
+                        record_credit(
+                            store=self.store, order=order, effect=effect, kind="refund", amount=amount
+                        )
                     refunded = amount
                     order.refunded += amount
                     order.financial_status = (

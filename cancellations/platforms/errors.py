@@ -130,6 +130,21 @@ class PlatformErrorCode(ErrorCode):
         "The order's fulfilment is held while its change window is open; release the hold first.",
         400,
     )
+    STORE_CREDIT_NOT_SUPPORTED = (
+        "store_credit_not_supported",
+        "The platform cannot credit a customer's store credit.",
+        None,
+    )
+    STORE_CREDIT_REFUSED = (
+        "store_credit_refused",
+        "The order is cancelled but the platform refused the store-credit bonus.",
+        None,
+    )
+    STORE_CREDIT_NO_CUSTOMER = (
+        "store_credit_no_customer",
+        "Store credit needs a customer account; the order was placed as a guest.",
+        None,
+    )
     EXPORT_NOT_SUPPORTED = "export_not_supported", "The platform cannot export a store's orders.", None
     EXPORT_REFUSED = "export_refused", "Shopify would not start exporting the store's orders.", None
     EXPORT_FAILED = "export_failed", "Shopify's export of the store's orders failed.", None

@@ -82,8 +82,11 @@ def refund_summary(
     method = RefundOption(choice) if choice is not None and choice in choices else choices[0]
     amount = refundable - fee
     bonus = ZERO
-    if method == RefundOption.STORE_CREDIT:
-        bonus = round_money(amount * max(policy.refunds.store_credit_bonus_percent, ZERO) / 100)
+    if method == RefundOption.STORE_CREDIT and amount > 0:
+        # A percentage of the refund and a fixed amount, added together (either may be zero).
+        bonus = round_money(
+            amount * max(policy.refunds.store_credit_bonus_percent, ZERO) / 100
+        ) + round_money(max(policy.refunds.store_credit_bonus_fixed, ZERO))
     return RefundSummary(
         method=method,
         choices=choices,

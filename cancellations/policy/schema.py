@@ -33,6 +33,7 @@ from cancellations.policy.sections import (
     CancelReason,
     FeeSettings,
     FulfilmentHoldSettings,
+    LimitSettings,
     ReasonSettings,
     RefundSettings,
     RetentionOffer,
@@ -136,6 +137,7 @@ class StorePolicy:
     retention: RetentionOffer = field(default_factory=RetentionOffer)
     fees: FeeSettings = field(default_factory=FeeSettings)
     refunds: RefundSettings = field(default_factory=RefundSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
     withdrawal: WithdrawalSettings = field(default_factory=WithdrawalSettings)
     # Hold a new order's fulfilment until its change window closes (cancellations/holds/).
     fulfilment_hold: FulfilmentHoldSettings = field(default_factory=FulfilmentHoldSettings)
@@ -158,6 +160,7 @@ class StorePolicy:
             "retention": self.retention.to_dict(),
             "fees": self.fees.to_dict(),
             "refunds": self.refunds.to_dict(),
+            "limits": self.limits.to_dict(),
             "withdrawal": self.withdrawal.to_dict(),
             "fulfilment_hold": self.fulfilment_hold.to_dict(),
             "allow_country_change": self.allow_country_change,
@@ -188,6 +191,7 @@ class StorePolicy:
             ),
             fees=FeeSettings.from_dict(section(data, "fees", ""), default.fees, "fees."),
             refunds=RefundSettings.from_dict(section(data, "refunds", ""), default.refunds, "refunds."),
+            limits=LimitSettings.from_dict(section(data, "limits", ""), default.limits, "limits."),
             withdrawal=WithdrawalSettings.from_dict(
                 section(data, "withdrawal", ""), default.withdrawal, "withdrawal."
             ),

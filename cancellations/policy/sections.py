@@ -1,5 +1,5 @@
 """The sections of a store's policy: windows, exclusions, approval, per-action rules, reasons, retention
-offers, fees, refunds and the right of withdrawal, each a frozen value with its JSON form.
+offers, fees, refunds, limits and the right of withdrawal, each a frozen value with its JSON form.
 
 `StorePolicy` (schema.py) puts them together.
 """
@@ -373,18 +373,25 @@ class FeeSettings(Coerced):
 
 @dataclass(frozen=True)
 class RefundSettings(Coerced):
-    """Where refunds go, and the bonus added when the customer takes store credit."""
+    """Where refunds go, and the bonus added when the customer takes store credit: a percentage of the
+    refund, a fixed amount in the store's currency, or both added together."""
 
     _choices = {"method": RefundOption}
-    _decimals = ("store_credit_bonus_percent",)
+    _decimals = ("store_credit_bonus_percent", "store_credit_bonus_fixed")
 
     method: RefundOption = RefundOption.ORIGINAL
     store_credit_bonus_percent: Decimal = Decimal("0")
+    store_credit_bonus_fixed: Decimal = Decimal("0")
+
+    @property
+    def has_bonus(self) -> bool:
+        return self.store_credit_bonus_percent > 0 or self.store_credit_bonus_fixed > 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "method": self.method.value,
             "store_credit_bonus_percent": str(self.store_credit_bonus_percent),
+            "store_credit_bonus_fixed": str(self.store_credit_bonus_fixed),
         }
 
     @classmethod
@@ -394,6 +401,50 @@ class RefundSettings(Coerced):
             store_credit_bonus_percent=read(
                 data, "store_credit_bonus_percent", default.store_credit_bonus_percent, as_decimal, path
             ),
+            store_credit_bonus_fixed=read(
+                data, "store_credit_bonus_fixed", default.store_credit_bonus_fixed, as_decimal, path
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class LimitSettings(Coerced):
+    """Caps against abuse: edit sessions per order, and cancellations per customer in a period of days.
+
+    None is no cap. An edit session is a run of edits to one order by one person with no more than
+    `EDIT_SESSION_MINUTES` (a setting) between two saves; the cap counts sessions, not saves.
+    `messages` is what a customer is told when a cap stops them, per language (a default otherwise).
+    """
+
+    edit_sessions_per_order: int | None = None
+    cancellations_per_customer: int | None = None
+    cancellation_period_days: int = 30
+    messages: dict[str, str] = field(default_factory=dict)
+
+    def message(self, language: str) -> str:
+        return pick_label(self.messages, language)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "edit_sessions_per_order": self.edit_sessions_per_order,
+            "cancellations_per_customer": self.cancellations_per_customer,
+            "cancellation_period_days": self.cancellation_period_days,
+            "messages": dict(self.messages),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], default: LimitSettings, path: str = "") -> LimitSettings:
+        return cls(
+            edit_sessions_per_order=read(
+                data, "edit_sessions_per_order", default.edit_sessions_per_order, as_opt_int, path
+            ),
+            cancellations_per_customer=read(
+                data, "cancellations_per_customer", default.cancellations_per_customer, as_opt_int, path
+            ),
+            cancellation_period_days=read(
+                data, "cancellation_period_days", default.cancellation_period_days, as_int, path
+            ),
+            messages=read(data, "messages", default.messages, as_labels, path),
         )
 
 

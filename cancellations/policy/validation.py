@@ -255,12 +255,37 @@ def _validate_money_settings(errors: _Errors, policy: StorePolicy) -> None:
 
     refunds = policy.refunds
     _percent(errors, "refunds.store_credit_bonus_percent", refunds.store_credit_bonus_percent)
-    if refunds.store_credit_bonus_percent > 0 and refunds.method == RefundOption.ORIGINAL:
+    _money(errors, "refunds.store_credit_bonus_fixed", refunds.store_credit_bonus_fixed)
+    for name in ("store_credit_bonus_percent", "store_credit_bonus_fixed"):
+        if getattr(refunds, name) > 0 and refunds.method == RefundOption.ORIGINAL:
+            errors.add(
+                f"refunds.{name}",
+                PolicyErrorCode.BONUS_WITHOUT_STORE_CREDIT,
+                _("A store-credit bonus needs store credit as a refund method."),
+            )
+
+
+MAX_LIMIT = 1000
+MAX_LIMIT_DAYS = 3650
+
+
+def _validate_limits(errors: _Errors, policy: StorePolicy) -> None:
+    limits = policy.limits
+    for name in ("edit_sessions_per_order", "cancellations_per_customer"):
+        value = getattr(limits, name)
+        if value is not None and not 1 <= value <= MAX_LIMIT:
+            errors.add(
+                f"limits.{name}",
+                PolicyErrorCode.OUT_OF_RANGE,
+                _("Use a number from 1 to 1000, or leave it empty for no limit."),
+            )
+    if not 1 <= limits.cancellation_period_days <= MAX_LIMIT_DAYS:
         errors.add(
-            "refunds.store_credit_bonus_percent",
-            PolicyErrorCode.BONUS_WITHOUT_STORE_CREDIT,
-            _("A store-credit bonus needs store credit as a refund method."),
+            "limits.cancellation_period_days",
+            PolicyErrorCode.OUT_OF_RANGE,
+            _("Use a period of 1 to 3650 days."),
         )
+    _labels(errors, "limits.messages", limits.messages)
 
 
 def validate_policy(policy: StorePolicy) -> list[FieldError]:
@@ -282,6 +307,7 @@ def validate_policy(policy: StorePolicy) -> list[FieldError]:
     _labels(errors, "retention.messages", retention.messages)
 
     _validate_money_settings(errors, policy)
+    _validate_limits(errors, policy)
 
     # Without a tag nothing may be added: the customer is offered no items (not an error to save).
     additions = policy.additions

@@ -73,6 +73,16 @@ class RequestErrorCode(ErrorCode):
         None,
     )
     JOB_TIMEOUT = "job_timeout", "The platform did not finish the change in time.", None
+    EDIT_SESSION_LIMIT_REACHED = (
+        "edit_session_limit_reached",
+        "The order has had as many edit sessions as the store's policy allows (the store's message).",
+        409,
+    )
+    CANCELLATION_LIMIT_REACHED = (
+        "cancellation_limit_reached",
+        "The customer has cancelled as often in the period as the store's policy allows.",
+        409,
+    )
 
 
 class RequestAlreadyOpen(Conflict):
@@ -139,3 +149,9 @@ class InvalidRequest(DomainError):
     """What was asked is not well formed (no changes for an edit, an unknown line, ...)."""
 
     code = RequestErrorCode.INVALID_REQUEST
+
+
+class LimitReached(Conflict):
+    """A cap of the store's policy stops this customer's request; the message is the store's."""
+
+    code = RequestErrorCode.EDIT_SESSION_LIMIT_REACHED

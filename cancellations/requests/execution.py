@@ -72,6 +72,7 @@ from cancellations.requests.actors import Actor
 from cancellations.requests.errors import RequestErrorCode
 from cancellations.requests.lifecycle import record_event, transition
 from cancellations.requests.selectors import cancel_options_for, execution_choice
+from cancellations.requests.store_credit import bonus_granted, owes_bonus, with_bonus
 from tenants.errors import ErrorCode
 from tenants.models import Platform, Store
 
@@ -183,7 +184,7 @@ def _call_platform(
     adapter = _adapter(store)
     if request.kind in (RequestKind.CANCEL, RequestKind.WITHDRAWAL):
         result = adapter.cancel(_cancel_request(store, request), idempotency_key=key)
-        return result.status, result.job_id, to_json(result), result.order
+        return result.status, result.job_id, with_bonus(adapter, request, to_json(result)), result.order
     changes = list(request.changes.all())
     if request.kind == RequestKind.EDIT:
         edited = adapter.edit(
@@ -260,12 +261,14 @@ def poll_platform_job(*, store: Store, request_id: int, now: datetime | None = N
         )
         return _after_permanent(store, request_id, error)
     try:
-        result = _adapter(store).poll_job(request.platform_job_id, idempotency_key=request.platform_key)
+        adapter = _adapter(store)
+        result = adapter.poll_job(request.platform_job_id, idempotency_key=request.platform_key)
+        done = with_bonus(adapter, request, to_json(result))
     except TransientPlatformError as error:
         return _after_transient(store, request_id, error, poll=True)
     except PlatformError as error:
         return _after_permanent(store, request_id, error)
-    return _after_success(store, request_id, result.status, result.job_id, to_json(result), result.order)
+    return _after_success(store, request_id, result.status, result.job_id, done, result.order)
 
 
 def _executing(store: Store, request_id: int) -> OrderRequest | None:
@@ -396,9 +399,12 @@ def _cancelled_after_all(store: Store, request_id: int) -> bool:
     if status is None or status.cancelled_at is None:
         return False
     record_cancelled(store=store, order_id=order.pk, status=status)
-    if adapter.refunds_after_cancel(_cancel_request(store, request)):
+    if adapter.refunds_after_cancel(_cancel_request(store, request)) or (
+        owes_bonus(request) and not bonus_granted(store, request)
+    ):
         # The order is cancelled, but the refund less the fee is a step of its own that has not
-        # been seen through: the request is not carried out (a retry finds the cancel in the ledger).
+        # been seen through, or the store-credit bonus is still owed: the request is not carried out
+        # (a retry finds the cancel in the ledger).
         return False
     result = CancelResult(status=EffectStatus.COMPLETED, job_id=request.platform_job_id)
     PlatformEffect.objects.for_store(store).filter(idempotency_key=request.platform_key).exclude(

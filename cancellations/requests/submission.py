@@ -51,6 +51,7 @@ from cancellations.requests.errors import (
 )
 from cancellations.requests.execution import enqueue_execution
 from cancellations.requests.lifecycle import open_request, queued_until, transition
+from cancellations.requests.limits import check_cancellation_limit, join_edit_session
 from cancellations.requests.pricing import EditEstimate, estimate_edit
 from tenants.errors import NotFound
 from tenants.models import Store
@@ -278,8 +279,8 @@ def _money(
     changes: Sequence[RequestChange],
     reason_code: str | None,
     refund_method: str | None,
-) -> tuple[str, Decimal, Decimal, Decimal]:
-    """(refund method, fee, refund amount, amount owed) the request is made with."""
+) -> tuple[str, Decimal, Decimal, Decimal, Decimal]:
+    """(refund method, fee, refund amount, amount owed, store-credit bonus) the request is made with."""
     paid = order.financial_status in PAID_STATES
     if kind in (RequestKind.CANCEL, RequestKind.WITHDRAWAL):
         refundable = order.total - order.refunded if paid else ZERO
@@ -290,11 +291,11 @@ def _money(
             choice=refund_method,
             action=Action.CANCEL if kind == RequestKind.CANCEL else Action.WITHDRAWAL,
         )
-        return summary.method.value, summary.fee, summary.total, ZERO
+        return summary.method.value, summary.fee, summary.amount, ZERO, summary.store_credit_bonus
     if kind == RequestKind.EDIT:
         estimate = estimate_edit(order, changes)
-        return "original", ZERO, estimate.refund, estimate.owed
-    return "", ZERO, ZERO, ZERO
+        return "original", ZERO, estimate.refund, estimate.owed, ZERO
+    return "", ZERO, ZERO, ZERO, ZERO
 
 
 def _same_request(existing: OrderRequest, order: Order, kind: str) -> OrderRequest:
@@ -407,7 +408,16 @@ def _submit_locked(
         reason_code=reason_code or None,
         now=now,
     )
-    method, fee, refund_amount, owed = _money(policy, order, kind, built, reason_code or None, refund_method)
+    session = None
+    # The store's caps on what one customer may ask (a request the policy refuses anyway is not one).
+    capped = actor.is_customer and decision.outcome != Outcome.NOT_ALLOWED
+    if capped and kind == RequestKind.CANCEL:
+        check_cancellation_limit(store=store, order=order, policy=policy, now=now)
+    elif capped and kind == RequestKind.EDIT:
+        session = join_edit_session(store=store, order=order, actor=actor, policy=policy, now=now)
+    method, fee, refund_amount, owed, bonus = _money(
+        policy, order, kind, built, reason_code or None, refund_method
+    )
     request, submitted = open_request(
         actor=actor,
         now=now,
@@ -422,6 +432,8 @@ def _submit_locked(
         fee=fee,
         refund_amount=refund_amount,
         amount_owed=owed,
+        store_credit_bonus=bonus,
+        edit_session=session,
         retention_offer_shown=retention[0],
         retention_offer_accepted=retention[1],
         decision=decision.to_dict(),
@@ -461,7 +473,9 @@ def _submit_locked(
             now=now,
         )
         notifications.queue_customer_email(request, event, "received")
-        notifications.queue_staff_alerts(request, event)
+        if session is None:
+            # A customer's edits reach staff once per edit session (notifications/edit_sessions.py).
+            notifications.queue_staff_alerts(request, event)
     else:
         reasons = "; ".join(reason.message for reason in decision.reasons)
         event = transition(

@@ -27,7 +27,8 @@ from cancellations.orders.describe import Describer, reorder_outcome
 from cancellations.policy import Outcome, RetentionKind, refund_summary
 from cancellations.policy.services import current_policy
 from cancellations.policy.validation import reason_errors
-from cancellations.requests.errors import RequestAlreadyOpen
+from cancellations.requests.errors import LimitReached, RequestAlreadyOpen
+from cancellations.requests.limits import limit_refusal
 from cancellations.requests.selectors import request_timeline, requests_for_order
 from cancellations.requests.services import withdraw_request
 from cancellations.requests.submission import ChangeInput, preview_action, submit_request
@@ -89,7 +90,13 @@ class _SubmitMixin(OrderPageMixin):
         except RequestAlreadyOpen as error:
             messages.info(self.request, _("You already have a request for this order. Here it is."))
             return redirect(self.request_url(error.request))
+        except LimitReached as error:
+            return self._refused(self.request, [error.message])
         return redirect(self.request_url(order_request))
+
+    def _refused(self, request: HttpRequest, reasons: list[str]) -> HttpResponse:
+        context = {**self.order_context(), "reasons": reasons}
+        return self.render(request, "customer/unavailable.html", context, status=409)
 
     def request_url(self, order_request: OrderRequest) -> str:
         return self.order_url("request", request_id=order_request.pk)
@@ -97,9 +104,10 @@ class _SubmitMixin(OrderPageMixin):
     def unavailable(self, request: HttpRequest, action: str) -> HttpResponse | None:
         decision = preview_action(store=self.store, order=self.order, kind=action)
         if decision.outcome == Outcome.NOT_ALLOWED:
-            context = {**self.order_context(), "reasons": [reason.message for reason in decision.reasons]}
-            return self.render(request, "customer/unavailable.html", context, status=409)
-        return None
+            return self._refused(request, [reason.message for reason in decision.reasons])
+        # The store's caps on one customer (edit sessions per order, cancellations per period).
+        capped = limit_refusal(store=self.store, order=self.order, actor=self.actor(), kind=self.kind)
+        return self._refused(request, [capped]) if capped else None
 
 
 class CancelView(_SubmitMixin):
@@ -155,8 +163,19 @@ class CancelView(_SubmitMixin):
         choice = request.POST.get("refund_method") or None
         summary = refund_summary(policy, refundable=self._refundable(), reason=code or None, choice=choice)
         if step in ("reason", "offer"):
+            # Each way the customer may take the refund, with its amounts worked out here.
+            options = [
+                refund_summary(policy, refundable=self._refundable(), reason=code or None, choice=method)
+                for method in summary.choices
+            ]
             return self._page(
-                request, "summary", summary=summary, decision=decision, offer_shown=offer, **kept
+                request,
+                "summary",
+                summary=summary,
+                options=options,
+                decision=decision,
+                offer_shown=offer,
+                **kept,
             )
         if step != "confirm":
             raise Http404

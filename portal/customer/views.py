@@ -24,6 +24,7 @@ from cancellations.orders.access import (
     make_order_link_token,
     orders_for_customer,
 )
+from cancellations.orders.selectors import store_credit_balances
 from cancellations.policy.services import current_policy
 from cancellations.requests.actors import Actor
 from cancellations.requests.errors import RequestAlreadyOpen
@@ -92,7 +93,9 @@ class OrderListView(CustomerView):
         emails = verified_emails(request.user)
         orders = orders_for_customer(store=self.store, emails=emails).prefetch_related("line_items")
         page = Paginator(orders, 20).get_page(request.GET.get("page"))
-        return self.render(request, "customer/orders.html", {"page": page, "emails": emails})
+        credit = store_credit_balances(store=self.store, emails=emails)
+        context = {"page": page, "emails": emails, "store_credit": credit}
+        return self.render(request, "customer/orders.html", context)
 
 
 class FindOrderView(CustomerView):

@@ -11,6 +11,7 @@ from django.middleware.csrf import get_token
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from cancellations.core import formatting
 from cancellations.core.clock import zone_abbreviation
@@ -116,3 +117,24 @@ def role_label(role: str) -> str:
 def country_name(code: str | None) -> str:
     """A country code as its name in the active language (SE -> Sweden, Sverige); unknown codes stay."""
     return next((str(name) for value, name in COUNTRIES if value == (code or "").upper()), code or "")
+
+
+@register.filter
+def refund_in_words(order_request: Any) -> str:
+    """Where a cancellation's money goes, in words: to the original payment, or store credit and its
+    bonus ("Store credit: 40.00 USD + bonus 4.00 USD = 44.00 USD"); empty when nothing is refunded."""
+    amount = order_request.refund_amount or Decimal("0")
+    bonus = getattr(order_request, "store_credit_bonus", None) or Decimal("0")
+    currency = order_request.currency or order_request.order.currency
+    if amount <= 0 and bonus <= 0:
+        return ""
+    values = {
+        "amount": formatting.money(amount, currency),
+        "bonus": formatting.money(bonus, currency),
+        "total": formatting.money(amount + bonus, currency),
+    }
+    if order_request.refund_method == "store_credit":
+        if bonus > 0:
+            return _("Store credit: %(amount)s + bonus %(bonus)s = %(total)s") % values
+        return _("Store credit: %(amount)s") % values
+    return _("Refund to the original payment method: %(amount)s") % values

@@ -24,6 +24,8 @@ SCOPES = [
     "write_merchant_managed_fulfillment_orders",
     "write_third_party_fulfillment_orders",
     "write_app_proxy",
+    "read_store_credit_accounts",
+    "write_store_credit_account_transactions",
 ]
 
 

@@ -32,6 +32,8 @@ from typing import Any
 from graphql import GraphQLError
 from graphql.execution.values import get_directive_values
 
+from tests.fakeshopify import store_credit
+
 _ids = itertools.count(7_000_000)
 ZERO = Decimal("0.00")
 
@@ -172,6 +174,9 @@ def refund_create(shop, info, input, *, view) -> dict[str, Any]:
     for parent, amount in pieces:
         order["refunds"].append({"id": refund["id"], "parent": parent, "amount": amount})
     order["totalRefundedSet"] = _money(_amount(order["totalRefundedSet"]) + total)
+    credited = sum((amount for parent, amount in pieces if parent is None), ZERO)
+    if credited > 0:
+        store_credit.refund_to_credit(shop, order, credited)
     order["displayFinancialStatus"] = "PARTIALLY_REFUNDED" if refundable(order) > 0 else "REFUNDED"
     shop.refunds.append({**refund, "key": key, "input": input})
     shop.refund_keys[key] = (fingerprint, refund)

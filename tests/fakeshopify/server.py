@@ -29,7 +29,7 @@ from typing import Any
 
 from graphql import GraphQLError, OperationDefinitionNode, graphql_sync, parse, validate
 
-from tests.fakeshopify import holds, refunds
+from tests.fakeshopify import holds, refunds, store_credit
 from tests.fakeshopify.cost import MAX_SINGLE_QUERY_COST, CostError, actual_cost, requested_cost
 from tests.fakeshopify.schema import admin_schema
 
@@ -48,6 +48,7 @@ def money(amount: Decimal | str) -> dict[str, Any]:
 #   https://shopify.dev/changelog/offline-access-tokens-now-support-expiry-and-refresh
 #   https://shopify.dev/changelog/more-resilient-refreshes-for-expiring-offline-access-tokens
 ACCESS_TOKEN_SECONDS = 3600
+# What an install grants (Shopify lists a write scope, never the read scope it implies).
 REFRESH_TOKEN_SECONDS = 90 * 24 * 3600
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 OFFLINE_TOKEN_TYPE = "urn:shopify:params:oauth:token-type:offline-access-token"
@@ -63,7 +64,8 @@ NON_EXPIRING_CUTOFF = 1798761600.0  # 2027-01-01T00:00:00Z
 # write_app_proxy: https://shopify.dev/docs/apps/build/online-store/display-dynamic-data
 GRANTED_SCOPES = (
     "write_orders,write_order_edits,read_products,write_draft_orders,"
-    "write_merchant_managed_fulfillment_orders,write_third_party_fulfillment_orders,write_app_proxy"
+    "write_merchant_managed_fulfillment_orders,write_third_party_fulfillment_orders,write_app_proxy,"
+    "read_store_credit_accounts,write_store_credit_account_transactions"
 )
 
 
@@ -100,6 +102,11 @@ class Shop:
     # The access scopes the app was granted (None: every scope), and every hold placed and released.
     scopes: set[str] | None = None
     hold_log: list[tuple[str, str, str]] = field(default_factory=list)
+    # Store credit: customer id -> currency -> account, every storeCreditAccountCredit made, and the
+    # currencies the shop sells in (tests/fakeshopify/store_credit.py).
+    store_credit: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    store_credit_calls: list[dict[str, Any]] = field(default_factory=list)
+    currencies: set[str] = field(default_factory=lambda: {"USD"})
     # The leaky bucket of query-cost points.
     # A standard plan's rate: https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits
     maximum: float = 1000.0
@@ -494,6 +501,9 @@ class FakeShopify:
                             order["currentTotalPriceSet"]["shopMoney"]["amount"]
                         )
                         order["displayFinancialStatus"] = "REFUNDED"
+                        if job["store_credit"]:
+                            total = Decimal(order["currentTotalPriceSet"]["shopMoney"]["amount"])
+                            store_credit.refund_to_credit(shop, order, total)
                     elif order["displayFinancialStatus"] != "PAID":
                         order["displayFinancialStatus"] = "VOIDED"
                     order["updatedAt"] = "2026-11-26T12:00:00Z"
@@ -752,11 +762,18 @@ class _Root:
             "ticks": 0,
             "reason": reason,
             "refund": bool(refundMethod),
+            "store_credit": (refundMethod or {}).get("storeCreditRefund") is not None,
             "restock": restock,
             "notify": notifyCustomer,
             "note": staffNote,
         }
         return {"job": {"id": job_id, "done": False}, "orderCancelUserErrors": []}
+
+    def storeCreditAccountCredit(self, info, id, creditInput):
+        return store_credit.account_credit(self.shop, id, creditInput)
+
+    def customer(self, info, id):
+        return store_credit.customer_view(self.shop, id)
 
     def refundCreate(self, info, input):
         return refunds.refund_create(self.shop, info, input, view=_order_view)

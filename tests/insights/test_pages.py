@@ -240,8 +240,8 @@ def test_retention_and_money_csvs(viewer):
         ["previous", "Previous period", "2026-11-01", "2026-11-07", "1", "30.00", "1", "0.5"],
     ]
     assert money[1:] == [
-        ["current", "This period", "2026-11-08", "2026-11-14", "3", "370.00", "10.00"],
-        ["previous", "Previous period", "2026-11-01", "2026-11-07", "1", "20.00", "0.00"],
+        ["current", "This period", "2026-11-08", "2026-11-14", "3", "370.00", "10.00", "0.00"],
+        ["previous", "Previous period", "2026-11-01", "2026-11-07", "1", "20.00", "0.00", "0.00"],
     ]
 
 

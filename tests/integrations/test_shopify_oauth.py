@@ -62,7 +62,8 @@ def test_install_sends_the_merchant_to_shopify_to_approve_the_apps_scopes(client
     assert query["client_id"] == [API_KEY]
     assert query["scope"] == [
         "read_orders,write_orders,write_order_edits,read_products,write_draft_orders,"
-        "write_merchant_managed_fulfillment_orders,write_third_party_fulfillment_orders,write_app_proxy"
+        "write_merchant_managed_fulfillment_orders,write_third_party_fulfillment_orders,write_app_proxy,"
+        "read_store_credit_accounts,write_store_credit_account_transactions"
     ]
     assert query["redirect_uri"] == ["https://amend.example.com/shopify/callback"]
     # the nonce is stored only as a hash

@@ -78,7 +78,17 @@ BUSY: dict[str, Any] = {
         "maximum": "15.00",
         "waived_reasons": ["too_late"],
     },
-    "refunds": {"method": "customer_choice", "store_credit_bonus_percent": "10"},
+    "refunds": {
+        "method": "customer_choice",
+        "store_credit_bonus_percent": "10",
+        "store_credit_bonus_fixed": "2.50",
+    },
+    "limits": {
+        "edit_sessions_per_order": 2,
+        "cancellations_per_customer": 3,
+        "cancellation_period_days": 60,
+        "messages": {"en": "Please write to us instead.", "sv": "Skriv till oss i stället."},
+    },
     "withdrawal": {
         "enabled": True,
         "period_days": 30,

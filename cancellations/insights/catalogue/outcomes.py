@@ -196,11 +196,12 @@ def refunds_and_fees(insights: StoreInsights) -> Chart:
         Column("completed_requests", _("Cancellations and withdrawals carried out")),
         Column("refunds", _("Refunded"), "money"),
         Column("fees", _("Fees collected"), "money"),
+        Column("kept_as_store_credit", _("Revenue kept as store credit"), "money"),
     ]
     rows = period_rows(
         insights,
-        [data.completed.current, data.refunds.current, data.fees.current],
-        [data.completed.previous, data.refunds.previous, data.fees.previous],
+        [data.completed.current, data.refunds.current, data.fees.current, data.kept_as_credit.current],
+        [data.completed.previous, data.refunds.previous, data.fees.previous, data.kept_as_credit.previous],
     )
     title = _("Refunds and fees")
     svg = bar_chart(

@@ -41,9 +41,10 @@ from cancellations.platforms.base import (
     from_json,
     to_json,
 )
+from cancellations.platforms.credit import StoreCreditGrant, StoreCreditGranted
 from cancellations.platforms.errors import PlatformErrorCode, ShopifyErrorCode
 from cancellations.platforms.ledger import claim_effect, exclusive_key, record_outcome
-from cancellations.platforms.shopify import bulk_status, documents, export, refunds
+from cancellations.platforms.shopify import bulk_status, documents, export, refunds, store_credit
 from cancellations.platforms.shopify.client import ShopifyClient, bucket_report
 from cancellations.platforms.shopify.edits import Committed, already_applied, check_editable, edit_lines
 from cancellations.platforms.shopify.lines import all_lines
@@ -224,6 +225,9 @@ class ShopifyAdapter(PlatformAdapter):
         if cancelled.status == EffectStatus.PENDING:
             return cancelled
         return refunds.refund_once(self, owed, idempotency_key, cancelled)
+
+    def grant_store_credit(self, grant: StoreCreditGrant, *, idempotency_key: str) -> StoreCreditGranted:
+        return store_credit.credit_once(self, grant, idempotency_key)
 
     def refunds_after_cancel(self, request: CancelRequest) -> bool:
         return refunds.keeps_fee(request)

@@ -2,8 +2,7 @@
 
 Shopify refuses a single query that requests more than 1,000 cost points (MAX_COST_EXCEEDED), and
 works out the requested cost before running it: a scalar or enum 0, an object 1, a connection 2 plus
-`first` times one node, a mutation 10.
-https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits
+`first` times one node, a mutation 10 (https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits).
 So an order's line items come a page at a time, and a page of orders is as large as fits: `COSTS`
 holds what each document requests at the largest variables Amend sends it (the client waits for
 that many points), and tests/platforms/test_shopify_query_cost.py works each out from the schema.
@@ -13,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from cancellations.platforms.shopify import credit_documents
 from cancellations.platforms.shopify.edit_documents import (
     ADDABLE_PRODUCTS,
     ADDABLE_PRODUCTS_PAGE,
@@ -411,6 +411,7 @@ DOCUMENTS: dict[str, str] = {
     "AmendBulkCancelStatus": BULK_CANCEL_STATUS,
     "AmendBulkOrders": BULK_ORDERS_START,
     "AmendBulkOperation": BULK_OPERATION,
+    **credit_documents.DOCUMENTS,
 }
 
 # The largest variables Amend sends each document with, for the cost of what it may request.
@@ -448,6 +449,7 @@ COSTS: dict[str, int] = {
     "AmendBulkCancelStatus": BULK_CANCEL_STATUS_SLOTS,
     "AmendBulkOrders": 12,
     "AmendBulkOperation": 1,
+    **credit_documents.COSTS,
 }
 
 _OPERATION = re.compile(r"\b(?:query|mutation)\s+(\w+)")

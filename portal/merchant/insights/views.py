@@ -155,6 +155,12 @@ def _cards(insights: StoreInsights) -> list[dict[str, str]]:
         card(_("Value kept by offers"), kept.kept_value.current, kept.kept_value.previous, money_text),
         card(_("Refunded"), money.refunds.current, money.refunds.previous, money_text),
         card(_("Fees collected"), money.fees.current, money.fees.previous, money_text),
+        card(
+            _("Revenue kept as store credit"),
+            money.kept_as_credit.current,
+            money.kept_as_credit.previous,
+            money_text,
+        ),
     ]
 
 

@@ -296,6 +296,45 @@ class RefundsForm(PolicySectionForm):
         required=False,
         help_text=_("Added when the refund is paid as store credit, e.g. 10."),
     )
+    store_credit_bonus_fixed = ZeroWhenEmptyDecimal(
+        label=_("Store-credit bonus as a fixed amount"),
+        required=False,
+        help_text=_("In the store's currency; added to the percentage, if any."),
+    )
+
+
+class LimitsForm(PolicySectionForm):
+    path = "limits"
+    title = _("Limits")
+    language_groups = ("messages",)
+
+    edit_sessions_per_order = forms.IntegerField(
+        label=_("Edit sessions per order"),
+        required=False,
+        min_value=1,
+        help_text=_(
+            "Saves a few minutes apart by the same person are one session. Leave empty for no limit."
+        ),
+    )
+    cancellations_per_customer = forms.IntegerField(
+        label=_("Cancellations per customer"),
+        required=False,
+        min_value=1,
+        help_text=_("Counted by email address at this store. Leave empty for no limit."),
+    )
+    cancellation_period_days = forms.IntegerField(
+        label=_("Period for the cancellation limit, in days"), min_value=1
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for code, name in languages():
+            self.fields[f"messages__{code}"] = forms.CharField(
+                label=format_lazy(_("Message when a limit is reached, in {language}"), language=name),
+                required=False,
+                max_length=1000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
 
 
 class WithdrawalForm(PolicySectionForm):

@@ -30,6 +30,7 @@ from portal.merchant.policy.forms import (
     CountryChangeForm,
     FeesForm,
     FulfilmentHoldForm,
+    LimitsForm,
     PolicySectionForm,
     ReasonForm,
     ReasonFormSet,
@@ -94,6 +95,7 @@ class PolicyPage:
         self.refunds = RefundsForm(
             data, prefix="refunds", initial=RefundsForm.initial_from(sections["refunds"])
         )
+        self.limits = LimitsForm(data, prefix="limits", initial=LimitsForm.initial_from(sections["limits"]))
         self.withdrawal = WithdrawalForm(
             data, prefix="withdrawal", initial=WithdrawalForm.initial_from(sections["withdrawal"])
         )
@@ -118,14 +120,16 @@ class PolicyPage:
             self.retention,
             self.fees,
             self.refunds,
+            self.limits,
             self.withdrawal,
             self.fulfilment_hold,
         ]
 
     @property
     def closing_sections(self) -> list[PolicySectionForm]:
-        """The sections after the reasons: the offer, fees, refunds, withdrawal and the fulfilment hold."""
-        return [self.retention, self.fees, self.refunds, self.withdrawal, self.fulfilment_hold]
+        """The sections after the reasons: the offer, fees, refunds, limits, withdrawal and the fulfilment
+        hold."""
+        return [self.retention, self.fees, self.refunds, self.limits, self.withdrawal, self.fulfilment_hold]
 
     def _all_forms(self) -> list[forms.Form]:
         return [*self.sections, *self.reasons.forms]
@@ -157,6 +161,7 @@ class PolicyPage:
             "retention": self.retention.section_data(),
             "fees": self.fees.section_data(),
             "refunds": self.refunds.section_data(),
+            "limits": self.limits.section_data(),
             "withdrawal": self.withdrawal.section_data(),
             "fulfilment_hold": self.fulfilment_hold.section_data(),
         }
@@ -235,6 +240,7 @@ def page_fields() -> dict[str, tuple[StrOrPromise, forms.Field]]:
         RetentionForm,
         FeesForm,
         RefundsForm,
+        LimitsForm,
         WithdrawalForm,
         FulfilmentHoldForm,
     ):
