@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import serializers
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from cancellations.models import (
     BulkCancelJob,
+    FulfilmentHold,
+    HoldStatus,
     LineItem,
     Order,
     OrderRequest,
@@ -171,6 +175,9 @@ def world(store_a, store_b):
             "actions": [{"type": "hold"}],
         },
     )
+    hold_b = FulfilmentHold.objects.create(
+        store=store_b, order=order_b, status=HoldStatus.HELD, release_at=timezone.now() + timedelta(hours=1)
+    )
     values = {
         "store_slug": store_b.slug,
         "order_id": order_b.pk,
@@ -182,6 +189,7 @@ def world(store_a, store_b):
         "rule_id": rule_b.pk,
         "request_id": request_b.pk,
         "job_id": job_b.pk,
+        "hold_id": hold_b.pk,
         # The extensions name an order by its Shopify id, in the shop their session token is for.
         "shopify_order_id": 7731,
         "version": 1,

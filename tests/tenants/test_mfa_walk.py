@@ -92,6 +92,7 @@ def world(store_a, store_b):
         "rule_id": rule.pk,
         "request_id": request.pk,
         "job_id": 1,
+        "hold_id": 1,
         "shopify_order_id": 5521,  # the extensions' endpoints: refused without a Shopify session token
         "version": 1,
         "chart": "cancellation_rate",
