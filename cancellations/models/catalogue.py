@@ -16,6 +16,9 @@ class Product(TenantModel):
     product_type = models.CharField(max_length=255, blank=True)
     tags = ArrayField(models.CharField(max_length=100), default=list, blank=True)
     active = models.BooleanField(default=True)
+    image_url = models.URLField(
+        max_length=2048, blank=True, help_text="The product's main image (https only); empty when none."
+    )
     platform_updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(TenantModel.Meta):

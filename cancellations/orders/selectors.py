@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from cancellations.models import IMPORT_OPEN_STATUSES, OrderImport, StoreCreditEntry
+from cancellations.models import IMPORT_OPEN_STATUSES, OrderImport, Product, StoreCreditEntry
 from tenants.models import Store
 
 # A finished import stays on the overview this long.
@@ -40,3 +40,16 @@ def store_credit_balances(*, store: Store, emails: Iterable[str]) -> list[tuple[
         .order_by("currency")
     )
     return [(row["currency"], row["balance"]) for row in rows if row["balance"]]
+
+
+def product_images(*, store: Store, product_ids: Iterable[str]) -> dict[str, str]:
+    """Each of this store's products (by platform id) that has an image, and its image URL."""
+    wanted = {product_id for product_id in product_ids if product_id}
+    if not wanted:
+        return {}
+    return dict(
+        Product.objects.for_store(store)
+        .filter(platform_id__in=wanted)
+        .exclude(image_url="")
+        .values_list("platform_id", "image_url")
+    )

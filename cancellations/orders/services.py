@@ -203,6 +203,7 @@ def upsert_product(*, store: Store, snapshot: ProductSnapshot) -> tuple[Product,
         "product_type": snapshot.product_type,
         "tags": list(snapshot.tags),
         "active": snapshot.active,
+        "image_url": snapshot.image_url,
         "platform_updated_at": snapshot.updated_at,
     }
     with transaction.atomic():

@@ -325,6 +325,7 @@ class ProductSnapshot:
     tags: tuple[str, ...] = ()
     active: bool = True
     variants: tuple[VariantSnapshot, ...] = ()
+    image_url: str = ""
 
 
 @dataclass(frozen=True)

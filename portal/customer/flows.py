@@ -24,6 +24,7 @@ from cancellations.holds.selectors import hold_of_order
 from cancellations.insights import record_retention_kept
 from cancellations.models import OrderRequest, RequestKind, RequestStatus, Variant
 from cancellations.orders.describe import Describer, reorder_outcome
+from cancellations.orders.selectors import product_images
 from cancellations.policy import Outcome, RetentionKind, refund_summary
 from cancellations.policy.services import current_policy
 from cancellations.policy.validation import reason_errors
@@ -60,9 +61,11 @@ def new_submit_key() -> str:
 class OrderDetailView(OrderPageMixin):
     def get(self, request: HttpRequest) -> HttpResponse:
         policy, _version = current_policy(store=self.store)
+        lines = list(self.order.line_items.all())
         context = {
             **self.order_context(),
-            "lines": list(self.order.line_items.all()),
+            "lines": lines,
+            "line_images": product_images(store=self.store, product_ids=[line.product_id for line in lines]),
             "actions": offered_actions(policy=policy, order=self.order),
             "withdrawal": withdrawal_offer(policy=policy, order=self.order),
             "hold": hold_of_order(store=self.store, order=self.order),

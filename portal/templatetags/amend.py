@@ -50,6 +50,12 @@ def form_guard(context: dict[str, Any]) -> SafeString:
 
 
 @register.filter
+def lookup(mapping: dict[str, Any] | None, key: str) -> Any:
+    """`mapping[key]`, or "" when there is no mapping or no such key."""
+    return (mapping or {}).get(key, "")
+
+
+@register.filter
 def money(amount: Decimal | int | float | None, currency: str = "") -> str:
     """A localised amount with two decimals and its currency code: 1 234,50 SEK / 1,234.50 USD."""
     return formatting.money(amount, currency)

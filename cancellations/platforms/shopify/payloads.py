@@ -6,6 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, overload
+from urllib.parse import urlsplit
 
 from django.utils.dateparse import parse_datetime
 
@@ -97,6 +98,24 @@ def _int(value: Any, what: str) -> int:
 def _tags(value: Any) -> tuple[str, ...]:
     items = value if isinstance(value, list) else str(value or "").split(",")
     return tuple(tag.strip()[:100] for tag in items if str(tag).strip())
+
+
+def _image_url(payload: dict[str, Any]) -> str:
+    """The product's main image: `image.src`, else the first of `images`; only an https URL, else "".
+
+    The REST Product resource carries `image` (the first image) and `images`, each with a `src`
+    (https://shopify.dev/docs/api/admin-rest/latest/resources/product). Anything but an https URL
+    (http://, javascript:, data:) is dropped so the page never loads it.
+    """
+    image = payload.get("image")
+    images = payload.get("images")
+    if not isinstance(image, dict) and isinstance(images, list) and images:
+        image = images[0]
+    src = str(image.get("src") or "").strip() if isinstance(image, dict) else ""
+    parts = urlsplit(src)
+    if parts.scheme != "https" or not parts.hostname or len(src) > 2048:
+        return ""
+    return src
 
 
 def _address(data: Any) -> dict[str, str]:
@@ -246,6 +265,7 @@ def product_from_rest(payload: Any) -> ProductSnapshot:
         tags=_tags(payload.get("tags")),
         active=(payload.get("status") or "active") == "active",
         variants=tuple(variants),
+        image_url=_image_url(payload),
     )
 
 
