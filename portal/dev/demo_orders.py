@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.templatetags.static import static
 from django.utils import timezone
 
 from cancellations.models import (
@@ -99,6 +100,8 @@ def _catalogue(store: Store) -> list[Variant]:
             handle=title.lower().replace(" ", "-"),
             product_type=product_type,
             tags=tags,
+            # A picture drawn for the demo and served from Amend's own static files.
+            image_url=static(f"portal/demo/{title.lower().replace(' ', '-')}.svg"),
             platform_updated_at=timezone.now(),
         )
         for index, (title, product_type, _, tags, _) in enumerate(CATALOGUE)

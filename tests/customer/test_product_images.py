@@ -100,3 +100,21 @@ def test_the_pages_csp_lets_shopifys_image_host_in(signed_in, ann_order):
     page = signed_in.get(f"/s/alpha-shop/orders/{ann_order.pk}/edit/items/")
     policy = page.headers.get("Content-Security-Policy", "")
     assert "img-src 'self' data: https://cdn.shopify.com;" in policy
+
+
+def test_the_demo_catalogue_has_pictures_served_by_amend_itself(store_a):
+    from django.contrib.staticfiles import finders
+
+    from portal.dev.demo_orders import CATALOGUE, seed_demo_catalogue_and_orders
+
+    seed_demo_catalogue_and_orders(store_a, orders=1)
+
+    urls = list(
+        Product.objects.for_store(store_a)
+        .filter(platform_id__startswith="gid://amend/Product/")
+        .values_list("image_url", flat=True)
+    )
+    assert len(urls) == len(CATALOGUE)
+    for url in urls:
+        assert url.startswith("/static/portal/demo/") and url.endswith(".svg")
+        assert finders.find(url.removeprefix("/static/")), url
