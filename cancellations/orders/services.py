@@ -203,9 +203,10 @@ def upsert_product(*, store: Store, snapshot: ProductSnapshot) -> tuple[Product,
         "product_type": snapshot.product_type,
         "tags": list(snapshot.tags),
         "active": snapshot.active,
-        "image_url": snapshot.image_url,
         "platform_updated_at": snapshot.updated_at,
     }
+    if snapshot.image_url is not None:  # the product search does not ask for images: keep the webhook's
+        values["image_url"] = snapshot.image_url
     with transaction.atomic():
         product = (
             Product.objects.for_store(store)

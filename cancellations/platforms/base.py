@@ -325,7 +325,8 @@ class ProductSnapshot:
     tags: tuple[str, ...] = ()
     active: bool = True
     variants: tuple[VariantSnapshot, ...] = ()
-    image_url: str = ""
+    # The main image's https URL, "" for none; None when the source does not say (it is then kept).
+    image_url: str | None = None
 
 
 @dataclass(frozen=True)

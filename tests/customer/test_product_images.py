@@ -118,3 +118,17 @@ def test_the_demo_catalogue_has_pictures_served_by_amend_itself(store_a):
     for url in urls:
         assert url.startswith("/static/portal/demo/") and url.endswith(".svg")
         assert finders.find(url.removeprefix("/static/")), url
+
+
+def test_the_add_items_product_search_keeps_the_webhooks_image(store_a):
+    from cancellations.platforms.shopify.payloads import product_from_graphql
+
+    upsert_product(store=store_a, snapshot=product_from_rest(_webhook(9, image={"src": SWEATER})))
+    searched = product_from_graphql(
+        {"id": "gid://shopify/Product/9", "title": "Wool Sweater", "variants": {"nodes": []}}
+    )
+
+    product, _ = upsert_product(store=store_a, snapshot=searched)
+
+    product.refresh_from_db()
+    assert product.image_url == SWEATER
