@@ -42,6 +42,9 @@ class Variant(TenantModel):
         null=True, blank=True, help_text="Empty when stock is not tracked."
     )
     position = models.PositiveIntegerField(default=0)
+    image_url = models.URLField(
+        max_length=2048, blank=True, help_text="This variant's own image (https only); empty when none."
+    )
 
     class Meta(TenantModel.Meta):
         constraints = [

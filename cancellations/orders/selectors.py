@@ -9,7 +9,14 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from cancellations.models import IMPORT_OPEN_STATUSES, OrderImport, Product, StoreCreditEntry
+from cancellations.models import (
+    IMPORT_OPEN_STATUSES,
+    LineItem,
+    OrderImport,
+    Product,
+    StoreCreditEntry,
+    Variant,
+)
 from tenants.models import Store
 
 # A finished import stays on the overview this long.
@@ -42,14 +49,23 @@ def store_credit_balances(*, store: Store, emails: Iterable[str]) -> list[tuple[
     return [(row["currency"], row["balance"]) for row in rows if row["balance"]]
 
 
-def product_images(*, store: Store, product_ids: Iterable[str]) -> dict[str, str]:
-    """Each of this store's products (by platform id) that has an image, and its image URL."""
-    wanted = {product_id for product_id in product_ids if product_id}
-    if not wanted:
+def line_images(*, store: Store, lines: Iterable[LineItem]) -> dict[int, str]:
+    """Each line (by pk) with a picture: its variant's own image, else its product's; this store's only."""
+    lines = list(lines)
+    product_ids = {line.product_id for line in lines if line.product_id}
+    if not product_ids:
         return {}
-    return dict(
+    products = dict(
         Product.objects.for_store(store)
-        .filter(platform_id__in=wanted)
+        .filter(platform_id__in=product_ids)
         .exclude(image_url="")
         .values_list("platform_id", "image_url")
     )
+    variants = dict(
+        Variant.objects.for_store(store)
+        .filter(platform_id__in={line.variant_id for line in lines if line.variant_id})
+        .exclude(image_url="")
+        .values_list("platform_id", "image_url")
+    )
+    found = {line.pk: variants.get(line.variant_id) or products.get(line.product_id, "") for line in lines}
+    return {pk: url for pk, url in found.items() if url}

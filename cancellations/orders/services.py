@@ -242,6 +242,8 @@ def upsert_product(*, store: Store, snapshot: ProductSnapshot) -> tuple[Product,
                 "available": variant.available,
                 "position": variant.position,
             }
+            if variant.image_url is not None:
+                fields["image_url"] = variant.image_url
             current = existing.pop(variant.platform_id, None)
             if current is None:
                 Variant.objects.create(

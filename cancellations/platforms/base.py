@@ -313,6 +313,7 @@ class VariantSnapshot:
     inventory_quantity: int | None = None
     available: bool = True
     position: int = 0
+    image_url: str | None = None  # its own image; as ProductSnapshot.image_url
 
 
 @dataclass(frozen=True)

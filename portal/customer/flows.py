@@ -24,7 +24,7 @@ from cancellations.holds.selectors import hold_of_order
 from cancellations.insights import record_retention_kept
 from cancellations.models import OrderRequest, RequestKind, RequestStatus, Variant
 from cancellations.orders.describe import Describer, reorder_outcome
-from cancellations.orders.selectors import product_images
+from cancellations.orders.selectors import line_images
 from cancellations.policy import Outcome, RetentionKind, refund_summary
 from cancellations.policy.services import current_policy
 from cancellations.policy.validation import reason_errors
@@ -65,7 +65,7 @@ class OrderDetailView(OrderPageMixin):
         context = {
             **self.order_context(),
             "lines": lines,
-            "line_images": product_images(store=self.store, product_ids=[line.product_id for line in lines]),
+            "line_images": line_images(store=self.store, lines=lines),
             "actions": offered_actions(policy=policy, order=self.order),
             "withdrawal": withdrawal_offer(policy=policy, order=self.order),
             "hold": hold_of_order(store=self.store, order=self.order),

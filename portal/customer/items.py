@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from cancellations.models import LineItem, RequestKind, Variant
 from cancellations.orders.catalogue import addable_variants
-from cancellations.orders.selectors import product_images
+from cancellations.orders.selectors import line_images
 from cancellations.policy import Action, Outcome
 from cancellations.policy.services import current_policy
 from cancellations.requests.errors import InvalidRequest
@@ -94,7 +94,7 @@ class EditItemsView(_SubmitMixin, _ItemsMixin):
             .select_related("product")
             .order_by("position", "id")
         )
-        images = product_images(store=self.store, product_ids=product_ids)
+        images = line_images(store=self.store, lines=lines)
         rows = []
         for line in lines:
             # Each option with its own price and what it changes: the line's total at that price.
@@ -109,7 +109,7 @@ class EditItemsView(_SubmitMixin, _ItemsMixin):
             rows.append(
                 {
                     "line": line,
-                    "image_url": images.get(line.product_id, ""),
+                    "image_url": images.get(line.pk, ""),
                     "options": options,
                     # What the customer entered, kept through a review or an error.
                     "quantity": posted.get(f"{field}-quantity", line.quantity) if posted else line.quantity,

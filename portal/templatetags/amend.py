@@ -50,7 +50,7 @@ def form_guard(context: dict[str, Any]) -> SafeString:
 
 
 @register.filter
-def lookup(mapping: dict[str, Any] | None, key: str) -> Any:
+def lookup(mapping: dict[Any, Any] | None, key: Any) -> Any:
     """`mapping[key]`, or "" when there is no mapping or no such key."""
     return (mapping or {}).get(key, "")
 

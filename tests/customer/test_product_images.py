@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from cancellations.models import Product
+from cancellations.models import Product, Variant
 from cancellations.orders.services import upsert_product
 from cancellations.platforms.shopify.payloads import product_from_rest
 from cancellations.policy import DEFAULT_POLICY
@@ -132,3 +132,31 @@ def test_the_add_items_product_search_keeps_the_webhooks_image(store_a):
 
     product.refresh_from_db()
     assert product.image_url == SWEATER
+
+
+def test_a_lines_own_variant_image_is_shown_before_the_products(signed_in, store_a, ann_order):
+    red = "https://cdn.shopify.com/s/files/red.jpg"
+    line = ann_order.line_items.get()
+    snapshot = product_from_rest(
+        _webhook(
+            10,
+            images=[
+                {"id": 5, "src": SWEATER},
+                {"id": 6, "src": red},
+                {"id": 7, "src": "http://x.test/a.jpg"},
+            ],
+            variants=[
+                {"id": 1, "title": "Red", "price": "25.00", "image_id": 6},
+                {"id": 2, "title": "Blue", "price": "25.00", "image_id": None},
+                {"id": 3, "title": "Green", "price": "25.00", "image_id": 7},
+            ],
+        )
+    )
+    assert snapshot.image_url == SWEATER
+    assert [variant.image_url for variant in snapshot.variants] == [red, "", ""]
+
+    Variant.objects.for_store(store_a).filter(platform_id=line.variant_id).update(image_url=red)
+    _show_image(store_a, ann_order, SWEATER)
+    for url in (f"/s/alpha-shop/orders/{ann_order.pk}/edit/items/", f"/s/alpha-shop/orders/{ann_order.pk}/"):
+        page = signed_in.get(url).content.decode()
+        assert f'src="{red}"' in page and "sweater.jpg" not in page

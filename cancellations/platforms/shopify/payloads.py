@@ -111,6 +111,10 @@ def _image_url(payload: dict[str, Any]) -> str:
     images = payload.get("images")
     if not isinstance(image, dict) and isinstance(images, list) and images:
         image = images[0]
+    return _https(image)
+
+
+def _https(image: Any) -> str:
     src = str(image.get("src") or "").strip() if isinstance(image, dict) else ""
     parts = urlsplit(src)
     if parts.scheme != "https" or not parts.hostname or len(src) > 2048:
@@ -236,6 +240,12 @@ def product_from_rest(payload: Any) -> ProductSnapshot:
     """A products/create or products/update webhook body as a snapshot."""
     if not isinstance(payload, dict) or payload.get("id") in (None, ""):
         raise UnprocessablePayload("The product has no id.")
+    # A variant's `image_id` names one of the product's `images` (same page as above).
+    images = {
+        str(image.get("id")): _https(image)
+        for image in payload.get("images") or []
+        if isinstance(image, dict) and image.get("id") is not None
+    }
     variants = []
     for position, variant in enumerate(payload.get("variants") or []):
         if variant.get("id") in (None, ""):
@@ -254,6 +264,7 @@ def product_from_rest(payload: Any) -> ProductSnapshot:
                 or not tracked
                 or _int(variant.get("inventory_quantity"), "A stock level") > 0,
                 position=_int(variant.get("position") or position + 1, "A variant position"),
+                image_url=images.get(str(variant.get("image_id")), ""),
             )
         )
     return ProductSnapshot(
