@@ -237,7 +237,9 @@ def reorder_outcome(request: OrderRequest) -> str:
     if request.kind != RequestKind.REORDER or not platform_id:
         return ""
     kind, _slash, number = platform_id.rpartition("/")
-    if kind.endswith("DraftOrder"):
+    if result.get("name"):
+        name = str(result["name"])
+    elif kind.endswith("DraftOrder"):
         name = _("draft order %(number)s") % {"number": number}
     elif kind.endswith("Order"):
         name = _("order %(number)s") % {"number": number}

@@ -247,6 +247,7 @@ class ReorderRequest:
 class ReorderResult:
     platform_id: str
     url: str = ""
+    name: str = ""  # what the customer sees, e.g. "#D12" for a Shopify draft order
     replayed: bool = False
 
 

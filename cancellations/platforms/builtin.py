@@ -285,7 +285,7 @@ class BuiltinAdapter(PlatformAdapter):
             )
             self._recompute_totals(order, new_lines, None)
             order.save(update_fields=["subtotal", "tax", "total"])
-            result = ReorderResult(platform_id=order.platform_id)
+            result = ReorderResult(platform_id=order.platform_id, name=order.name)
             record_outcome(effect, status=PlatformEffect.Status.COMPLETED, result=to_json(result))
         return result
 

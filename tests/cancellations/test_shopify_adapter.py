@@ -269,6 +269,7 @@ def test_a_reorder_makes_one_draft_order_with_an_invoice_link_even_if_the_answer
     drafts = _shop(fake_shopify, shopify_store).drafts
     assert len(drafts) == 1
     assert result.platform_id == drafts[0]["id"] and result.url.endswith(drafts[0]["id"].rsplit("/", 1)[-1])
+    assert result.name == drafts[0]["name"]  # the draft's own name ("#D12"), as the customer sees it
     assert drafts[0]["input"]["lineItems"] == [{"variantId": "gid://shopify/ProductVariant/5", "quantity": 2}]
     assert drafts[0]["input"]["email"] == "ann@example.com"
 

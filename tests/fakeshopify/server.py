@@ -903,6 +903,7 @@ class _Root:
         number = next(_ids)
         draft = {
             "id": f"gid://shopify/DraftOrder/{number}",
+            "name": f"#D{number % 100000}",
             "invoiceUrl": f"https://{self.shop.domain}/invoices/{number}",
             "tags": list(input.get("tags") or []),
             "input": input,

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from cancellations.models import Notification, Order, OrderRequest, PlatformEffect, Refund, RequestEvent
+from cancellations.orders.describe import reorder_outcome
 from cancellations.requests.execution import (
     COMPLETED,
     FAILED,
@@ -258,3 +259,7 @@ def test_an_edit_and_a_reorder_are_carried_out_on_the_builtin_store(store_a, set
     assert reorder.status == "completed"
     new_order = Order.objects.for_store(store_a).get(platform_id=reorder.result["platform_id"])
     assert new_order.email == order.email and "reorder" in new_order.tags
+    # The customer is told the new order by the name they will see, and how to pay for it.
+    assert reorder_outcome(reorder) == (
+        f"New order: {new_order.name}. The store will send the way to pay for it."
+    )

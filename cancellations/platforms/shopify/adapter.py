@@ -425,10 +425,14 @@ class ShopifyAdapter(PlatformAdapter):
     def _complete_reorder(
         self, effect: PlatformEffect, draft: dict[str, Any], *, replayed: bool
     ) -> ReorderResult:
-        result = ReorderResult(platform_id=draft["id"], url=draft.get("invoiceUrl") or "")
+        result = ReorderResult(
+            platform_id=draft["id"], url=draft.get("invoiceUrl") or "", name=str(draft.get("name") or "")
+        )
         with transaction.atomic():
             record_outcome(effect, status=PlatformEffect.Status.COMPLETED, result=to_json(result))
-        return ReorderResult(platform_id=result.platform_id, url=result.url, replayed=replayed)
+        return ReorderResult(
+            platform_id=result.platform_id, url=result.url, name=result.name, replayed=replayed
+        )
 
     def _update_address(self, order_id: str, address: Address) -> None:
         variables = {"input": {"id": order_id, "shippingAddress": address_to_graphql(address)}}

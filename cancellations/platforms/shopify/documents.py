@@ -302,7 +302,7 @@ mutation AmendFulfillmentOrderReleaseHold($id: ID!, $holdIds: [ID!]) {
 DRAFT_ORDER_CREATE = """
 mutation AmendDraftOrderCreate($input: DraftOrderInput!) {
   draftOrderCreate(input: $input) {
-    draftOrder { id invoiceUrl }
+    draftOrder { id name invoiceUrl }
     userErrors { field message }
   }
 }
@@ -310,7 +310,7 @@ mutation AmendDraftOrderCreate($input: DraftOrderInput!) {
 
 DRAFT_ORDERS_BY_TAG = """
 query AmendDraftOrdersByTag($query: String!) {
-  draftOrders(first: 1, query: $query) { nodes { id invoiceUrl } }
+  draftOrders(first: 1, query: $query) { nodes { id name invoiceUrl } }
 }
 """
 
