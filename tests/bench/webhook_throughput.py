@@ -67,6 +67,19 @@ def _post(port: int, path: str, body: bytes | None, headers: dict[str, str]) -> 
     return status, time.perf_counter() - started
 
 
+def _webhook_headers(webhook_id: str, body: bytes) -> dict[str, str]:
+    """The headers Shopify sends with a delivery, signed with the bench app's secret."""
+    signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
+    return {
+        "Content-Type": "application/json",
+        "X-Shopify-Hmac-Sha256": signature,
+        "X-Shopify-Topic": "orders/create",
+        "X-Shopify-Shop-Domain": SHOP,
+        "X-Shopify-Webhook-Id": webhook_id,
+        "X-Shopify-API-Version": "2026-07",
+    }
+
+
 def _drive(port: int, deliveries: int, concurrency: int, results) -> None:
     """The load generator (a second process): webhooks, then the minimal view, same count and concurrency."""
     bodies = _bodies(deliveries)
@@ -75,16 +88,7 @@ def _drive(port: int, deliveries: int, concurrency: int, results) -> None:
 
     def webhook(job: tuple[str, bytes]) -> tuple[int, float]:
         webhook_id, body = job
-        signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
-        headers = {
-            "Content-Type": "application/json",
-            "X-Shopify-Hmac-Sha256": signature,
-            "X-Shopify-Topic": "orders/create",
-            "X-Shopify-Shop-Domain": SHOP,
-            "X-Shopify-Webhook-Id": webhook_id,
-            "X-Shopify-API-Version": "2026-07",
-        }
-        return _post(port, "/webhooks/shopify/", body, headers)
+        return _post(port, "/webhooks/shopify/", body, _webhook_headers(webhook_id, body))
 
     def minimal(_: int) -> tuple[int, float]:
         return _post(port, "/healthz", None, {})
@@ -242,17 +246,9 @@ def main() -> int:
         # With the worker idle and waiting: how long from the 200 to the delivery processed.
         starts = []
         for n in range(20):
-            webhook_id, body = _bodies(1)[0]
+            body = _bodies(1)[0][1]
             webhook_id = f"latency-{n}"
-            signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
-            headers = {
-                "Content-Type": "application/json",
-                "X-Shopify-Hmac-Sha256": signature,
-                "X-Shopify-Topic": "orders/create",
-                "X-Shopify-Shop-Domain": SHOP,
-                "X-Shopify-Webhook-Id": webhook_id,
-            }
-            _post(port, "/webhooks/shopify/", body, headers)
+            _post(port, "/webhooks/shopify/", body, _webhook_headers(webhook_id, body))
             answered = time.perf_counter()
             row = WebhookDelivery.objects.for_store(store).filter(webhook_id=webhook_id)
             while not row.filter(status="processed").exists() and time.perf_counter() - answered < 10:
