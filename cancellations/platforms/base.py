@@ -345,8 +345,7 @@ class BucketReport:
 class RateBudget:
     """How fast a platform takes calls: a leaky bucket of `capacity` points refilled at `rate` a second.
 
-    `cancel_cost` is what one cancel spends; `report`, where the platform reports its bucket, reads the
-    latest report (stamped by `clock`).
+    `cancel_cost` is what one cancel spends; `report` reads the platform's latest report (by `clock`).
     """
 
     capacity: float
