@@ -57,9 +57,8 @@
     }
     status.textContent = answer.message || answer.detail || status.dataset.failed;
     if (done) {
-      cell.querySelectorAll("form, details").forEach(function (element) {
-        element.remove();
-      });
+      // The decided row keeps its size (its forms hidden, not removed): an answer that comes back
+      // slowly must not move the page under the merchant's pointer (Cumulative Layout Shift).
       cell.closest("tr").classList.add("queue-row--decided");
     } else {
       setBusy(cell, false);
