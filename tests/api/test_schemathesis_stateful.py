@@ -59,6 +59,7 @@ def _schema() -> Any:
     )
 
 
+@pytest.mark.usefixtures("_keep_the_test_connection")
 def test_the_served_schema_is_valid_openapi_with_links_schemathesis_reads():
     schema = _schema()
     schema.validate()  # the OpenAPI 3.0 meta-schema, links included
