@@ -9,10 +9,11 @@ that re-check the store of each row themselves.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from django.db import models
+from django.db import connections, models
 
 if TYPE_CHECKING:
     from tenants.models import Store
@@ -78,6 +79,49 @@ class TenantQuerySet(models.QuerySet[_M]):
     def update(self, **kwargs: Any) -> int:
         self._check_scoped()
         return super().update(**kwargs)
+
+    def update_each(self, objs: Sequence[Any], fields: Sequence[str]) -> int:
+        """Write each row's own values of `fields`, as `bulk_update` does, in one UPDATE ... FROM VALUES.
+
+        Django's `bulk_update` builds a CASE over every row for every field, which costs milliseconds
+        of Python per row; this sends the values as a table joined on the primary key. Values are the
+        attributes as they are (no `pre_save`, no expressions), as `bulk_update` takes them; only rows
+        this queryset matches are written. Returns how many were.
+        """
+        self._check_scoped()
+        if not objs:
+            return 0
+        meta = self.model._meta
+        connection = connections[self.db]
+        quote = connection.ops.quote_name
+        columns: list[models.Field[Any, Any]] = []
+        for field in [meta.pk, *(meta.get_field(name) for name in fields)]:
+            if not isinstance(field, models.Field) or field.many_to_many or not field.concrete:
+                raise ValueError("update_each writes a model's own columns only")
+            columns.append(field)
+        # A length-limited cast would cut a long string silently; the column still refuses it.
+        types = [re.sub(r"varchar\(\d+\)", "varchar", str(field.db_type(connection))) for field in columns]
+        row = "(" + ", ".join(f"CAST(%s AS {kind})" for kind in types) + ")"
+        params: list[Any] = []
+        for obj in objs:
+            for field in columns:
+                params.append(field.get_db_prep_save(getattr(obj, field.attname), connection=connection))
+        query = self.filter(pk__in=[obj.pk for obj in objs]).query
+        if sum(1 for count in query.alias_refcount.values() if count) > 1:
+            raise ValueError("update_each filters on the table's own columns only")
+        where, where_params = query.get_compiler(self.db).compile(query.where)
+        table = quote(meta.db_table)
+        names = [quote(str(field.column)) for field in columns]
+        assignments = ", ".join(f"{name} = amend_rows.{name}" for name in names[1:])
+        rows = ", ".join([row] * len(objs))
+        sql = f"""
+            UPDATE {table} SET {assignments}
+            FROM (VALUES {rows}) AS amend_rows ({", ".join(names)})
+            WHERE {table}.{names[0]} = amend_rows.{names[0]} AND {where}
+        """  # noqa: S608 - names are the model's own, quoted; values are parameters
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, *where_params])
+            return int(cursor.rowcount)
 
     def delete(self) -> tuple[int, dict[str, int]]:
         self._check_scoped()

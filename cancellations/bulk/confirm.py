@@ -231,7 +231,7 @@ def _confirmed_on_platform(run: DrainRun, confirmed: list[tuple[BulkCancelItem, 
             effect.status = PlatformEffect.Status.COMPLETED
             effect.result = to_json(results[keys[effect.idempotency_key]])
             effect.completed_at = now
-        PlatformEffect.objects.for_store(store).bulk_update(effects, ["status", "result", "completed_at"])
+        PlatformEffect.objects.for_store(store).update_each(effects, ["status", "result", "completed_at"])
         # The orders/updated webhook brings the rest (refunds, stock) with its own timestamp.
         orders = list(
             Order.objects.for_store(store)
@@ -251,7 +251,7 @@ def _confirmed_on_platform(run: DrainRun, confirmed: list[tuple[BulkCancelItem, 
                 order.platform_updated_at = moved
             order.version += 1
             order.updated_at = now
-        Order.objects.for_store(store).bulk_update(
+        Order.objects.for_store(store).update_each(
             orders,
             [
                 "cancelled_at",
@@ -298,6 +298,6 @@ def _complete_many(
     for item, request, result in done:
         item.status, item.message, item.refund, item.processed_at = I.DONE, "", result.refunded, now
         item.attempts = request.attempts
-    BulkCancelItem.objects.for_store(run.store).bulk_update(
+    BulkCancelItem.objects.for_store(run.store).update_each(
         [item for item, _, _ in done], ["status", "message", "refund", "processed_at", "attempts"]
     )

@@ -214,7 +214,7 @@ def start_batch(run: DrainRun, items: Sequence[BulkCancelItem]) -> list[Work]:
         )
         for entry, request in zip(fresh, created, strict=True):
             entry[0].request_id = request.pk
-        BulkCancelItem.objects.for_store(store).bulk_update(
+        BulkCancelItem.objects.for_store(store).update_each(
             changed, ["request", "status", "message", "processed_at"]
         )
     ready = [

@@ -222,7 +222,7 @@ def transition_many(
             _event(request, actor, action, from_status, to_status, now, data(request) if data else None)
         )
     if requests:
-        OrderRequest.objects.for_store(requests[0].store_id).bulk_update(
+        OrderRequest.objects.for_store(requests[0].store_id).update_each(
             list(requests), ["status", *sorted(names), "updated_at"]
         )
         RequestEvent.objects.bulk_create(events)

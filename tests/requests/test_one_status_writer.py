@@ -3,8 +3,8 @@
 The check reads every product module's syntax tree and reports each place that writes a status value
 of `RequestStatus` outside that module: an attribute assignment (`request.status = S.COMPLETED`), a
 `status=` keyword to a writing call (`create`, `update`, a model constructor, `update_or_create`,
-`get_or_create`), or a bulk update that names the `status` field of requests. Reads (`filter`,
-`exclude`, `Q`, comparisons) are not writes.
+`get_or_create`), or a many-rows update (`bulk_update`, `update_each`) that names the `status` field
+of requests. Reads (`filter`, `exclude`, `Q`, comparisons) are not writes.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def status_writes(source: str) -> list[int]:
                 for keyword in node.keywords:
                     if keyword.arg == "status" and _is_request_status(keyword.value, aliases):
                         lines.append(node.lineno)
-            if name == "bulk_update" and _mentions_order_request(node.func):
+            if name in ("bulk_update", "update_each") and _mentions_order_request(node.func):
                 fields = node.args[1] if len(node.args) > 1 else None
                 for keyword in node.keywords:
                     if keyword.arg == "fields":
@@ -90,8 +90,9 @@ OrderRequest.objects.create(store=store, status=S.SUBMITTED)
 OrderRequest(status=RequestStatus.EXECUTING)
 OrderRequest.objects.for_store(store).filter(pk=1).update(status=S.FAILED)
 OrderRequest.objects.for_store(store).bulk_update(rows, ["status", "updated_at"])
+OrderRequest.objects.for_store(store).update_each(rows, ["status", "updated_at"])
 """
-    assert status_writes(source) == [3, 4, 5, 6, 7, 8, 9]
+    assert status_writes(source) == [3, 4, 5, 6, 7, 8, 9, 10]
 
 
 def test_reads_are_not_writes():

@@ -76,3 +76,47 @@ def test_deleting_a_store_cascades_to_its_rows(store_a, store_b):
     kept = make_order(store_b)
     store_a.delete()
     assert list(Order.objects.dangerously_unscoped()) == [kept]
+
+
+def test_update_each_writes_each_rows_own_values_in_its_store_only(
+    store_a, store_b, django_assert_num_queries
+):
+    # given orders in two stores, changed in memory
+    from datetime import UTC, datetime
+
+    first, second = make_order(store_a), make_order(store_a)
+    other = make_order(store_b)
+    when = datetime(2026, 5, 1, 12, 30, tzinfo=UTC)
+    first.cancel_reason, first.cancelled_at, first.tags = "customer", when, ["a", "b"]
+    second.cancel_reason, second.cancelled_at, second.tags = "inventory", None, []
+    first.shipping_address, second.version = {"city": "Malmö"}, 7
+    other.cancel_reason = "fraud"
+    fields = ["cancel_reason", "cancelled_at", "tags", "shipping_address", "version"]
+    # when they are written in one statement, the other store's row among them
+    with django_assert_num_queries(1):
+        written = Order.objects.for_store(store_a).update_each([first, second, other], fields)
+    # then each row of the store has its own values, and the other store's row is untouched
+    assert written == 2
+    first.refresh_from_db()
+    second.refresh_from_db()
+    other.refresh_from_db()
+    assert (first.cancel_reason, first.cancelled_at, first.tags) == ("customer", when, ["a", "b"])
+    assert first.shipping_address == {"city": "Malmö"}
+    assert (second.cancel_reason, second.cancelled_at, second.tags, second.version) == (
+        "inventory",
+        None,
+        [],
+        7,
+    )
+    assert other.cancel_reason == ""
+
+
+def test_update_each_needs_a_store_and_refuses_a_value_too_long_for_its_column(store_a):
+    from django.db import DataError, transaction
+
+    order = make_order(store_a)
+    with pytest.raises(UnscopedQueryError):
+        Order.objects.update_each([order], ["cancel_reason"])
+    order.cancel_reason = "x" * 41
+    with pytest.raises(DataError), transaction.atomic():
+        Order.objects.for_store(store_a).update_each([order], ["cancel_reason"])
