@@ -24,10 +24,19 @@ import threading
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from graphql import GraphQLError, OperationDefinitionNode, graphql_sync, parse, validate
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    execute_sync,
+    parse,
+    validate,
+)
 
 from tests.fakeshopify import holds, refunds, store_credit
 from tests.fakeshopify.cost import MAX_SINGLE_QUERY_COST, CostError, actual_cost, requested_cost
@@ -556,13 +565,9 @@ class FakeShopify:
         """Refuse a document Shopify would refuse before running it: one that does not parse or
         validate against the schema, or whose requested cost cannot be worked out; else
         (operation name, is a mutation, requested cost)."""
-        try:
-            document = parse(query)
-        except GraphQLError as error:
-            return {"errors": [error.formatted]}, None
-        errors = validate(admin_schema(), document)
-        if errors:
-            return {"errors": [error.formatted for error in errors]}, None
+        document, errors = _checked(admin_schema(), query)
+        if document is None:
+            return {"errors": list(errors)}, None
         try:
             cost = requested_cost(admin_schema(), document, variables)
         except CostError as error:
@@ -571,12 +576,29 @@ class FakeShopify:
         return None, (cost.operation, operation.operation.value == "mutation", cost.requested)
 
     def execute(self, shop: Shop, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """Run a document `check` let through (the variables are still checked against it here)."""
+        document, _errors = _checked(admin_schema(), query)
+        assert document is not None
         root = _Root(self, shop)
-        result = graphql_sync(admin_schema(), query, root_value=root, variable_values=variables)
+        result = execute_sync(admin_schema(), document, root_value=root, variable_values=variables)
         answer: dict[str, Any] = {"data": result.data}
         if result.errors:
             answer["errors"] = [error.formatted for error in result.errors]
         return answer
+
+
+@lru_cache(maxsize=512)
+def _checked(schema: GraphQLSchema, query: str) -> tuple[DocumentNode | None, tuple[dict[str, Any], ...]]:
+    """The document parsed and validated against the schema, or why not: once per text, as neither
+    depends on anything else (the variables are checked, and the cost worked out, on every call)."""
+    try:
+        document = parse(query)
+    except GraphQLError as error:
+        return None, (error.formatted,)
+    errors = validate(schema, document)
+    if errors:
+        return None, tuple(error.formatted for error in errors)
+    return document, ()
 
 
 def _page(nodes: list[Any], first: int | None, after: str | None) -> dict[str, Any]:
@@ -1008,7 +1030,9 @@ class _Handler(BaseHTTPRequestHandler):
             shop.costs.append((name, cost))
             answer = fake.execute(shop, query, variables)
             # The bucket gets back what the answer did not use.
-            actual = min(cost, actual_cost(admin_schema(), query, variables, answer.get("data")))
+            document, _errors = _checked(admin_schema(), query)
+            assert document is not None
+            actual = min(cost, actual_cost(admin_schema(), document, variables, answer.get("data")))
             shop.available = min(shop.maximum, shop.available + cost - actual)
             answer["extensions"] = self._throttle(shop, cost, actual)
             if is_mutation:
