@@ -51,9 +51,11 @@ from django.utils.translation import gettext as _
 
 from cancellations.bulk.confirm import cancelled_after_all, confirm_due
 from cancellations.bulk.items import (
+    Accepted,
     DrainRun,
     Work,
     due_items,
+    note_accepted,
     pending_items,
     process,
     setting_seconds,
@@ -281,7 +283,10 @@ def _pipeline(
                 in_flight[threads.submit(process, run, call)] = call.item_id
         if in_flight:
             # Room for the next batch once half of this one is through; or any news, when none is due.
-            _wait_for_room(in_flight, batch // 2 if found else len(in_flight) - 1, timeout=0.5)
+            # What the platform accepted is noted before the next look for due work.
+            note_accepted(
+                run, _wait_for_room(in_flight, batch // 2 if found else len(in_flight) - 1, timeout=0.5)
+            )
             if in_flight:
                 if clock() - counted_at >= 1.0:
                     _refresh_counts(store, job_id)
@@ -307,17 +312,21 @@ def _pipeline(
             sleep(_idle_seconds(run, slice_ends - clock()))
 
 
-def _wait_for_room(in_flight: dict[Future[Any], int], target: int, *, timeout: float) -> None:
-    """Wait until at most `target` calls are left in flight, or `timeout` seconds have passed."""
+def _wait_for_room(in_flight: dict[Future[Any], int], target: int, *, timeout: float) -> list[Accepted]:
+    """Wait until at most `target` calls are left in flight, or `timeout` seconds have passed; return
+    the cancels the platform accepted among the calls that returned."""
     deadline = time.monotonic() + timeout
+    accepted: list[Accepted] = []
     while len(in_flight) > max(target, 0):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            return
+            break
         done, _running = wait(list(in_flight), timeout=remaining, return_when=FIRST_COMPLETED)
         for future in done:
             del in_flight[future]
-            future.result()
+            if (outcome := future.result()) is not None:
+                accepted.append(outcome)
+    return accepted
 
 
 def _idle_seconds(run: DrainRun, remaining: float) -> float:

@@ -4,7 +4,8 @@ The drain (`cancellations.bulk.drain`) hands items here a batch at a time. A bat
 recorded in one transaction under the orders' row locks, each as staff make and approve one, by the
 lifecycle's many-rows path (`open_requests`: the moves checked against the table, an event for each,
 the same webhooks as one by one); each order's platform
-call then goes out through the effect ledger under a key derived from the job and the order, and its
+call then goes out through the effect ledger under a key derived from the job and the order. A cancel
+the platform accepted is noted on its request with the others that came back meanwhile; any other
 outcome is written back under the request's row lock, acting only from the status expected.
 """
 
@@ -253,14 +254,47 @@ def _request_row(run: DrainRun, order: Order, facts: Any, now: datetime) -> Orde
 # --- one item's platform call ----------------------------------------------------------------------
 
 
-def process(run: DrainRun, work: Work) -> None:
-    """Ask the platform to cancel one order; an unexpected failure is retried like a transient one."""
+@dataclass(frozen=True)
+class Accepted:
+    """A cancel the platform took on and finishes in the background, to be noted (`note_accepted`)."""
+
+    item_id: int
+    request_id: int
+    job_id: str
+
+
+def process(run: DrainRun, work: Work) -> Accepted | None:
+    """Ask the platform to cancel one order; an unexpected failure is retried like a transient one.
+
+    A cancel the platform accepted comes back to be noted with others of the batch: until then the
+    ledger row holds the job, so a run that stops before noting it finds it there (no second call).
+    """
     try:
-        _call(run, work)
+        return _call(run, work)
     except Exception as error:
         # A bug, or the database going away: the item is looked at again after a backoff.
         logger.exception("bulk job %s: item %s failed unexpectedly", run.job.pk, work.item_id)
         _item_trouble(run, work.item_id, str(error)[:500])
+        return None
+
+
+def note_accepted(run: DrainRun, accepted: Sequence[Accepted]) -> None:
+    """Note each accepted cancel's job on its request (only while it still executes), in one transaction,
+    and look at the orders after the confirmation delay."""
+    if not accepted:
+        return
+    now = timezone.now()
+    rows = [
+        OrderRequest(pk=entry.request_id, platform_job_id=entry.job_id, updated_at=now) for entry in accepted
+    ]
+    later = now + timedelta(seconds=setting_seconds("BULK_CANCEL_CONFIRM_DELAY_SECONDS"))
+    with transaction.atomic():
+        OrderRequest.objects.for_store(run.store).filter(status=S.EXECUTING).update_each(
+            rows, ["platform_job_id", "updated_at"]
+        )
+        BulkCancelItem.objects.for_store(run.store).filter(
+            pk__in=[entry.item_id for entry in accepted], status=I.PENDING
+        ).update(due_at=later)
 
 
 def _item_trouble(run: DrainRun, item_id: int, message: str) -> None:
@@ -288,7 +322,7 @@ def cancel_request(job: BulkCancelJob, order_platform_id: str) -> CancelRequest:
     )
 
 
-def _call(run: DrainRun, work: Work) -> None:
+def _call(run: DrainRun, work: Work) -> Accepted | None:
     """Ask the platform to cancel (outside any transaction), at the rate the limiter allows."""
     store, item_id, request_id = run.store, work.item_id, work.request_id
     platform_id = work.platform_id
@@ -298,9 +332,9 @@ def _call(run: DrainRun, work: Work) -> None:
             request = access_request(store=store, request_id=request_id, lock=True)
             if request.status != S.EXECUTING:
                 settle_from_request(run, item_id, request)
-                return
+                return None
             if request.platform_job_id:
-                return  # sent already; the confirmation step finishes it
+                return None  # sent already; the confirmation step finishes it
             request.attempts += 1
             request.save(update_fields=["attempts", "updated_at"])
             platform_id = request.order.platform_id
@@ -311,26 +345,15 @@ def _call(run: DrainRun, work: Work) -> None:
         )
     except TransientPlatformError as error:
         after_transient(run, item_id, request_id, error)
-        return
+        return None
     except PlatformError as error:
         after_permanent(run, item_id, request_id, error)
-        return
+        return None
     if result.status == EffectStatus.COMPLETED:
         complete(run, item_id, request_id, result)
-        return
-    now = timezone.now()
-    with transaction.atomic():
-        # Accepted, finishing in the background: note the job (only while the request still executes)
-        # and look at the order after the confirmation delay.
-        noted = (
-            OrderRequest.objects.for_store(store)
-            .filter(pk=request_id, status=S.EXECUTING)
-            .update(platform_job_id=result.job_id, updated_at=now)
-        )
-        if noted:
-            BulkCancelItem.objects.for_store(store).filter(pk=item_id).update(
-                due_at=now + timedelta(seconds=setting_seconds("BULK_CANCEL_CONFIRM_DELAY_SECONDS"))
-            )
+        return None
+    # Accepted, finishing in the background.
+    return Accepted(item_id, request_id, result.job_id)
 
 
 def settle_from_request(run: DrainRun, item_id: int, request: OrderRequest) -> None:

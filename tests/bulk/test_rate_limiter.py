@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.core.cache import cache
 
@@ -102,6 +104,27 @@ def test_the_shopify_report_is_read_from_what_the_client_cached(db):
     )
     assert bucket_report("shop.myshopify.com") == Report(capacity=1000, rate=100, available=40, at=123)
     assert bucket_report("other.myshopify.com") is None
+
+
+def test_a_client_reads_the_shared_report_every_so_often_and_takes_its_own_answers_at_once(db):
+    # given a client that has read the shop's report from the shared cache
+    key = bucket_key("memo.myshopify.com")
+    cache.set(key, {"maximum": 1000.0, "available": 40.0, "rate": 100.0, "at": 1.0})
+    client = ShopifyClient(shop="memo.myshopify.com", access_token="shpat_test")
+    assert client.bucket_report() == Report(capacity=1000, rate=100, available=40, at=1)
+
+    # another process's report shows only once the client reads again
+    cache.set(key, {"maximum": 1000.0, "available": 5.0, "rate": 100.0, "at": 2.0})
+    assert client.bucket_report() == Report(capacity=1000, rate=100, available=40, at=1)
+    time.sleep(client.report_read_every)
+    assert client.bucket_report() == Report(capacity=1000, rate=100, available=5, at=2)
+
+    # an answer of its own replaces the report at once, and goes to the shared cache for the others
+    throttle = {"maximumAvailable": 2000.0, "currentlyAvailable": 1500.0, "restoreRate": 200.0}
+    client._note_cost("query { shop { id } }", {"throttleStatus": throttle})
+    report = client.bucket_report()
+    assert report is not None and (report.capacity, report.available, report.rate) == (2000, 1500, 200)
+    assert bucket_report("memo.myshopify.com") == report
 
 
 def test_each_platform_gets_its_own_limiter_from_its_adapter(db, settings):

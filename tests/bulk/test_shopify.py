@@ -8,6 +8,7 @@ from collections import Counter
 
 import pytest
 
+from cancellations.bulk import drain
 from cancellations.bulk.items import platform_key
 from cancellations.models import BulkCancelItem, Order, OrderRequest, PlatformEffect
 from cancellations.orders.services import upsert_order
@@ -70,6 +71,38 @@ def test_an_answer_lost_after_shopify_cancelled_does_not_cancel_twice(fake_shopi
     assert replayed.count(True) == 1
     item = BulkCancelItem.objects.for_store(shopify_store).filter(job=job, attempts__gt=1).get()
     assert item.status == "done"
+
+
+def test_cancels_shopify_accepted_before_a_drain_stopped_noting_them_are_not_sent_again(
+    fake_shopify, shopify_store, monkeypatch
+):
+    # given a drain that stops (as a killed worker would) after Shopify accepted its first cancels,
+    # before it noted them on their requests
+    _mirrored(fake_shopify, shopify_store, 5)
+    job = start(shopify_store, staff(shopify_store))
+    shop = fake_shopify.shops[shopify_store.platform_domain]
+    shop.calls.clear()
+
+    class Killed(BaseException):
+        pass
+
+    def killed(run, accepted):
+        if accepted:
+            raise Killed
+
+    monkeypatch.setattr(drain, "note_accepted", killed)
+    with pytest.raises(Killed):
+        drain.drain_bulk_job(store=shopify_store, job_id=job.pk, sleep=lambda seconds: None)
+    assert Counter(shop.calls)["AmendOrderCancel"] >= 1
+    monkeypatch.undo()
+
+    # when the next run carries the job on
+    assert drain_to_end(shopify_store, job)[-1] == "done"
+
+    # then every order was cancelled on Shopify once: the ledger held the jobs of those sent before
+    assert Counter(shop.calls)["AmendOrderCancel"] == 5
+    assert len({j["order"] for j in shop.jobs.values()}) == len(shop.jobs) == 5
+    assert job.done_count == 5
 
 
 def test_a_refusal_fails_the_order_with_shopifys_message(fake_shopify, shopify_store):

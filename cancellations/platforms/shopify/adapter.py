@@ -45,7 +45,7 @@ from cancellations.platforms.credit import StoreCreditGrant, StoreCreditGranted
 from cancellations.platforms.errors import PlatformErrorCode, ShopifyErrorCode
 from cancellations.platforms.ledger import claim_effect, exclusive_key, record_outcome
 from cancellations.platforms.shopify import bulk_status, documents, export, refunds, store_credit
-from cancellations.platforms.shopify.client import ShopifyClient, bucket_report
+from cancellations.platforms.shopify.client import ShopifyClient
 from cancellations.platforms.shopify.edits import Committed, already_applied, check_editable, edit_lines
 from cancellations.platforms.shopify.lines import all_lines
 from cancellations.platforms.shopify.payloads import (
@@ -110,14 +110,14 @@ class ShopifyAdapter(PlatformAdapter):
     def rate_budget(self) -> RateBudget:
         """Shopify's cost bucket, following what the shop's answers report (stamped by the wall clock)."""
         try:
-            shop = self.client.shop
+            client: ShopifyClient | None = self.client
         except PermanentPlatformError:
-            shop = ""
+            client = None
         return RateBudget(
             capacity=SHOPIFY_DEFAULT_CAPACITY,
             rate=SHOPIFY_DEFAULT_RATE,
             cancel_cost=SHOPIFY_CANCEL_COST,
-            report=(lambda: bucket_report(shop)) if shop else None,
+            report=client.bucket_report if client is not None and client.shop else None,
             clock=time.time,
         )
 
