@@ -10,14 +10,16 @@ the fake Shopify in this process with the bucket asked for (orderCancel requests
 Shopify), mirrors the orders into a Shopify-connected store, starts one real Celery worker with the
 production bulk settings, and starts a bulk cancellation of every order as a staff member would. It
 prints the achieved rate against the theoretical one (the restore rate over the cost of a cancel), and
-the elapsed time against the ideal time (the points needed beyond a full bucket, at the restore rate).
-Then it counts: every order cancelled once on the fake Shopify (one orderCancel, one job each), one
-ledger row, one completed request and one done item per order.
+the elapsed time against the ideal time (the points needed beyond a full bucket, at the restore rate);
+the points the drain asked of the bucket in all (the status queries that confirm the cancels too: a
+point an order), and the time they take at the restore rate; and the CPU per order of the worker and
+of this process (the fake Shopify). Then it counts: every order cancelled once on the fake Shopify (one
+orderCancel, one job each), one ledger row, one completed request and one done item per order.
 
 Two runs by default: "long" (5,000 orders at 300 points/s: 30 cancels/s, under three minutes) and
 "short" (300 orders at Shopify's standard 100 points/s: 10 cancels/s). At 100 points/s 5,000 orders take
-over eight minutes; at 1,000 points/s this machine, not the bucket, sets the pace (the fake Shopify
-alone spends ~10 ms of CPU on each orderCancel), which `--restore-rate 1000` shows. Loopback only;
+over eight minutes; `--restore-rate 1000` shows a Plus store's rate, where the bucket still sets the
+pace (about 5 ms of worker CPU and 1 ms of the fake's per order on this machine). Loopback only;
 bounded in count and time.
 """
 
@@ -151,14 +153,27 @@ def _store(fake: Any, run: Run) -> tuple[Any, Any]:
     return store, access
 
 
-def _drain(store: Any, access: Any, run: Run) -> dict[str, Any]:
+def _tree_cpu(pid: int) -> float | None:
+    """CPU seconds (user and system) of a process and its children, from /proc (None elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            children = [int(child) for child in handle.read().split()]
+    except OSError:
+        return None
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total + sum(_tree_cpu(child) or 0.0 for child in children)
+
+
+def _drain(store: Any, access: Any, run: Run, worker_pid: int) -> dict[str, Any]:
     from cancellations.bulk.drain import sweep_bulk_jobs
     from cancellations.bulk.selectors import OrderFilters
     from cancellations.bulk.services import start_bulk_cancel
     from cancellations.models import BulkCancelJob
     from cancellations.requests.actors import Actor
 
-    began = time.perf_counter()
+    began, worker_cpu, own_cpu = time.perf_counter(), _tree_cpu(worker_pid), time.process_time()
     job = start_bulk_cancel(
         store=store,
         actor=Actor.staff(access),
@@ -178,9 +193,12 @@ def _drain(store: Any, access: Any, run: Run) -> dict[str, Any]:
             last_sweep = time.monotonic()
         time.sleep(0.25)
     wall = time.perf_counter() - began
+    own_cpu = time.process_time() - own_cpu
+    worker_end = _tree_cpu(worker_pid)
     assert job.started_at is not None
     drained = ((job.finished_at or job.updated_at) - job.started_at).total_seconds()
-    return {"job": job, "wall": wall, "drained": drained}
+    worker_cpu = worker_end - worker_cpu if worker_cpu is not None and worker_end is not None else None
+    return {"job": job, "wall": wall, "drained": drained, "worker_cpu": worker_cpu, "own_cpu": own_cpu}
 
 
 def _verify(fake: Any, store: Any, job: Any, run: Run) -> list[str]:
@@ -216,11 +234,15 @@ def _verify(fake: Any, store: Any, job: Any, run: Run) -> list[str]:
     return problems
 
 
-def _report(run: Run, outcome: dict[str, Any], calls: Counter[str], problems: list[str]) -> bool:
+def _report(
+    run: Run, outcome: dict[str, Any], calls: Counter[str], points: Counter[str], problems: list[str]
+) -> bool:
     job, drained = outcome["job"], outcome["drained"]
     theoretical = run.restore_rate / CANCEL_COST
     achieved = run.orders / drained
     ideal = max(run.orders * CANCEL_COST - run.maximum, 0.0) / run.restore_rate
+    # What the drain asked of the bucket in all (the status queries too), beyond the first bucket.
+    bound = max(sum(points.values()) - run.maximum, 0.0) / run.restore_rate
     print(
         f"[{run.name}] {run.orders} orders; bucket {run.maximum:g} points, restoring {run.restore_rate:g}/s; "
         f"orderCancel {CANCEL_COST:g} points"
@@ -236,6 +258,17 @@ def _report(run: Run, outcome: dict[str, Any], calls: Counter[str], problems: li
         f"{calls['AmendFetchOrder']} order fetches; job {job.status}: {job.done_count} done, "
         f"{job.failed_count} failed, {job.skipped_count} skipped"
     )
+    others = sum(points.values()) - points["AmendOrderCancel"]
+    print(
+        f"[{run.name}] points asked of the bucket: {points['AmendOrderCancel']:g} for orderCancel, "
+        f"{others:g} for status queries; at the restore rate {bound:.1f}s after the first bucket -> "
+        f"{bound / drained:.0%}"
+    )
+    if outcome["worker_cpu"] is not None:
+        print(
+            f"[{run.name}] CPU per order: worker {1000 * outcome['worker_cpu'] / run.orders:.1f} ms, "
+            f"fake Shopify and this bench {1000 * outcome['own_cpu'] / run.orders:.1f} ms"
+        )
     print(
         f"[{run.name}] "
         + ("every order cancelled exactly once" if not problems else "MISMATCH: " + "; ".join(problems))
@@ -322,10 +355,13 @@ def main() -> int:
         )
         for run in runs:
             store, access = _store(fake, run)
-            outcome = _drain(store, access, run)
-            calls = Counter(fake.shops[store.platform_domain].calls)
+            outcome = _drain(store, access, run, worker.pid)
+            shop = fake.shops[store.platform_domain]
+            calls, points = Counter(shop.calls), Counter()
+            for name, cost in shop.costs:
+                points[name] += cost
             problems = _verify(fake, store, outcome["job"], run)
-            ok = _report(run, outcome, calls, problems) and ok
+            ok = _report(run, outcome, calls, points, problems) and ok
     finally:
         worker.terminate()
         worker.wait(timeout=30)
