@@ -1,4 +1,4 @@
-"""Request-wide middleware: the request log line and the content security policy header."""
+"""Request-wide middleware: the request log line, the request memo, the content security policy."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from cancellations.core.memo import memo_scope
 from portal.http import AmendRequest
 from portal.logs import request_id_var
 
@@ -54,6 +55,18 @@ class RequestLogMiddleware:
                 },
             )
             request_id_var.reset(token)
+
+
+class RequestMemoMiddleware:
+    """Serve each request inside its own memo scope (cancellations.core.memo): a read asked for in
+    several places of one page (the store's policy) is read once."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with memo_scope():
+            return self.get_response(request)
 
 
 class ContentSecurityPolicyMiddleware:

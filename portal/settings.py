@@ -106,6 +106,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "portal.middleware.RequestLogMiddleware",
+    "portal.middleware.RequestMemoMiddleware",
+    "portal.integrations.webhooks.WebhookIntakeMiddleware",
     "portal.tenancy.StoreDomainMiddleware",
     "portal.app_proxy.AppProxyMiddleware",
     "portal.localization.StoreClockMiddleware",
@@ -163,7 +165,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Redis when CACHE_URL is set; otherwise PostgreSQL (a real, shared cache that needs no server).
 CACHE_URL = env_str("CACHE_URL")
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {"default": {"BACKEND": "portal.cache.RedisCache", "LOCATION": CACHE_URL}}
+    # Sessions are read from Redis and written to both, so a page reads no session row from PostgreSQL
+    # while PostgreSQL still holds every session (a flushed cache signs nobody out).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "amend_cache"}
@@ -365,6 +370,9 @@ SHOPIFY_HTTP_TIMEOUT = env_int("SHOPIFY_HTTP_TIMEOUT", 10)
 # code at https://extensions.shopifycdn.com (see docs/decisions/0101-customer-account-extension.md).
 SHOPIFY_EXTENSION_ORIGINS = env_list("SHOPIFY_EXTENSION_ORIGINS", ["https://extensions.shopifycdn.com"])
 SHOPIFY_APP_PROXY_MAX_AGE = env_int("SHOPIFY_APP_PROXY_MAX_AGE", 300)  # s a proxied request may be off now
+# A stored Shopify delivery wakes the inbox from a thread of the web process (one wake per burst, no
+# round trip before the 200); false: inline, before the answer (the tests, which run tasks inline).
+WEBHOOK_INBOX_WAKE_RELAY = env_bool("WEBHOOK_INBOX_WAKE_RELAY", True)
 SHOPIFY_APP_PROXY_FORM_MAX_AGE = env_int("SHOPIFY_APP_PROXY_FORM_MAX_AGE", 1800)  # s a proxied form lasts
 if PRODUCTION and not SHOPIFY_API_ORIGIN.startswith("https://"):
     raise ImproperlyConfigured("SHOPIFY_API_ORIGIN must be an https:// origin when DJANGO_ENV=production.")

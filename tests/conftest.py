@@ -17,6 +17,13 @@ def _celery_runs_tasks_inline():
 
 
 @pytest.fixture(autouse=True)
+def _webhook_wake_inline(settings):
+    """A delivery wakes the inbox before its answer, so an inline task runs in the test's transaction
+    (tests/integrations/test_webhook_wake_relay.py tests the relay thread production uses)."""
+    settings.WEBHOOK_INBOX_WAKE_RELAY = False
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache(settings):
     """Rate limits and cached look-ups live in the shared cache (Redis in CI): start each test clean.
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from cancellations.core.memo import forget, memoized
 from cancellations.models import Order, StorePolicyVersion
 from cancellations.policy import (
     DEFAULT_POLICY,
@@ -32,7 +33,18 @@ def policy_of(row: StorePolicyVersion) -> StorePolicy:
 
 
 def current_policy(*, store: Store) -> tuple[StorePolicy, int]:
-    """The policy in force and its version number (the defaults, as version 0, until one is saved)."""
+    """The policy in force and its version number (the defaults, as version 0, until one is saved).
+
+    Read once per web request (see cancellations.core.memo): a page asks for it in several places.
+    """
+    return memoized(_policy_key(store), lambda: _read_current_policy(store))
+
+
+def _policy_key(store: Store) -> tuple[str, int]:
+    return ("current_policy", store.pk)
+
+
+def _read_current_policy(store: Store) -> tuple[StorePolicy, int]:
     latest = (
         StorePolicyVersion.objects.for_store(store)
         .order_by("-version")
@@ -69,7 +81,8 @@ def save_policy(*, store: Store, actor: User | None, policy: StorePolicy) -> Sto
         # diffs against it. NO KEY UPDATE leaves inserts that merely reference the store unblocked.
         if not list(Store.objects.select_for_update(no_key=True).filter(pk=store.pk).values_list("pk")):
             raise NotFound("No such store.")
-        before, number = current_policy(store=store)
+        before, number = _read_current_policy(store)  # after the lock: not a memoized answer
+        forget(_policy_key(store))
         return StorePolicyVersion.objects.create(
             store=store,
             version=number + 1,

@@ -25,13 +25,14 @@ from tenants.models import Store
 
 def requests_for_order(*, store: Store, order: Order | int) -> QuerySet[OrderRequest]:
     """An order's requests, newest first, with their edit lines."""
-    order_id = order if isinstance(order, int) else order.pk
-    if not isinstance(order, int) and order.store_id != store.pk:
-        raise NotFound("No such order.")
+    if isinstance(order, int):
+        rows = OrderRequest.objects.for_store(store).filter(order_id=order).select_related("order")
+    else:
+        if order.store_id != store.pk:
+            raise NotFound("No such order.")
+        rows = order.requests.for_store(store)  # each row's .order is this one, not joined in again
     return (
-        OrderRequest.objects.for_store(store)
-        .filter(order_id=order_id)
-        .select_related("order", "decided_by", "assigned_to")
+        rows.select_related("decided_by", "assigned_to")
         .prefetch_related(
             Prefetch("changes", queryset=RequestChange.objects.for_store(store).order_by("position"))
         )

@@ -6,26 +6,31 @@ so the web request only stores the delivery (one INSERT ... ON CONFLICT DO NOTHI
 body and its error, and can be replayed once the cause is fixed.
 
 Waking the workers: the row is the durable record, so the web request does not publish a task per
-delivery. It wakes the inbox (`wake_inbox`): one `webhooks.drain_inbox` task is published unless one
+delivery. It wakes the inbox (`wake_inbox`, from a relay thread of the web process, so the 200 waits
+for no round trip and a burst costs one wake): one `webhooks.drain_inbox` task is published unless one
 is already waiting to start (a cache key, set with `add` and cleared by the drain as it starts). A
 drain takes the oldest waiting delivery with FOR UPDATE SKIP LOCKED, processes it, and goes on until
 none is left, so several drains share a burst and a delivery stored while one was waiting is seen by
 it. The key expires after `WAKE_KEY_SECONDS`, so a lost drain delays processing by seconds at most
-while deliveries keep coming; the beat sweep covers the rest. See docs/decisions/0092.
+while deliveries keep coming; the beat sweep covers the rest. See docs/decisions/0092 and 0093.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, connection, connections, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from cancellations.core.queueing import send_task
@@ -186,7 +191,7 @@ def record_webhook(
         topic=topic,
         status=WebhookDelivery.Status.RECEIVED,
     )
-    transaction.on_commit(wake_inbox)
+    transaction.on_commit(wake_inbox_soon)
     return delivery
 
 
@@ -195,6 +200,59 @@ WAKE_KEY = "webhooks:drain-pending"
 WAKE_KEY_SECONDS = 2
 # A drain hands on to a new task after this long, so one task never holds a worker for a whole burst.
 DRAIN_SECONDS = 20.0
+
+
+# How long the relay waits after a delivery before it wakes the inbox, so one wake covers a burst.
+WAKE_COALESCE_SECONDS = 0.002
+
+
+def wake_inbox_soon() -> None:
+    """After a delivery committed: wake the inbox, from this process's relay thread
+    (WEBHOOK_INBOX_WAKE_RELAY), so the 200 waits for no cache or broker round trip."""
+    if settings.WEBHOOK_INBOX_WAKE_RELAY:
+        _relay.request()
+    else:
+        wake_inbox()
+
+
+class _WakeRelay:
+    """One thread per process that wakes the inbox for the deliveries this process stored.
+
+    A delivery sets the flag after its row committed; the thread clears the flag and then wakes, so a
+    delivery committed before the clear is covered by that wake and one after it sets the flag again.
+    A wake lost with the process (it stops within WAKE_COALESCE_SECONDS of a delivery) is the beat
+    sweep's, as a lost drain task is.
+    """
+
+    def __init__(self) -> None:
+        self._wanted = threading.Event()
+        self._lock = threading.Lock()
+        self._pid = 0
+
+    def request(self) -> None:
+        if self._pid != os.getpid():  # first use in this process (a forked worker inherits no thread)
+            with self._lock:
+                if self._pid != os.getpid():
+                    self._wanted = threading.Event()
+                    threading.Thread(target=self._run, name="amend-inbox-wake", daemon=True).start()
+                    self._pid = os.getpid()
+        self._wanted.set()
+
+    def _run(self) -> None:
+        wanted = self._wanted
+        while True:
+            wanted.wait()
+            time.sleep(WAKE_COALESCE_SECONDS)
+            wanted.clear()
+            try:
+                wake_inbox()
+            except Exception:  # the cache or broker is down: the next delivery or the sweep tries again
+                logger.warning("could not wake the webhook inbox", exc_info=True)
+            finally:
+                connections.close_all()  # this thread's: the database cache's, when that is the cache
+
+
+_relay = _WakeRelay()
 
 
 def wake_inbox() -> bool:
@@ -228,14 +286,7 @@ def drain_inbox(*, seconds: float = DRAIN_SECONDS) -> int:
             return done
         retry: tuple[int, int, float | None] | None = None
         with transaction.atomic():
-            # A system read across stores; the delivery is then processed under its own store.
-            delivery = (
-                WebhookDelivery.objects.dangerously_unscoped()
-                .select_for_update(skip_locked=True)
-                .filter(status=WebhookDelivery.Status.RECEIVED)
-                .order_by("received_at")
-                .first()
-            )
+            delivery = _waiting_deliveries().select_for_update(skip_locked=True).order_by("received_at").first()
             if delivery is None:
                 return done
             if delivery.store_id not in stores:
@@ -247,9 +298,16 @@ def drain_inbox(*, seconds: float = DRAIN_SECONDS) -> int:
             if failed is not None:
                 retry = (store.pk, delivery.pk, failed.retry_after)
         done += 1
+        if done == 1 and _waiting_deliveries().exists():
+            wake_inbox()  # a backlog: a companion drain, so each free worker takes a share (SKIP LOCKED)
         if retry is not None:
             store_id, delivery_id, after = retry
             send_task("webhooks.process_delivery", (store_id, delivery_id), countdown=after or 5.0)
+
+
+def _waiting_deliveries() -> QuerySet[WebhookDelivery]:
+    # A system read across stores; each delivery is then processed under its own store.
+    return WebhookDelivery.objects.dangerously_unscoped().filter(status=WebhookDelivery.Status.RECEIVED)
 
 
 def process_webhook_delivery(*, store: Store, delivery_id: int) -> WebhookDelivery | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
@@ -61,6 +62,8 @@ def new_submit_key() -> str:
 class OrderDetailView(OrderPageMixin):
     def get(self, request: HttpRequest) -> HttpResponse:
         policy, _version = current_policy(store=self.store)
+        # Kept on the order, so what the policy offers is decided on these lines without reading them again.
+        prefetch_related_objects([self.order], "line_items")
         lines = list(self.order.line_items.all())
         context = {
             **self.order_context(),

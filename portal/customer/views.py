@@ -86,12 +86,17 @@ class SignInView(CustomerView, RequestLoginCodeView):
         return {**super().get_context_data(**kwargs), "store": self.store, "next_url": self._next_url()}
 
 
+LIST_FIELDS = ("store", "name", "placed_at", "total", "currency", "cancelled_at", "fulfillment_status")
+
+
 class OrderListView(CustomerView):
     login_required = True
 
     def get(self, request: HttpRequest) -> HttpResponse:
         emails = verified_emails(request.user)
-        orders = orders_for_customer(store=self.store, emails=emails).prefetch_related("line_items")
+        # What the list shows of each order, and no more: 20 whole orders and their lines cost a third
+        # of the page's time.
+        orders = orders_for_customer(store=self.store, emails=emails).only(*LIST_FIELDS)
         page = Paginator(orders, 20).get_page(request.GET.get("page"))
         credit = store_credit_balances(store=self.store, emails=emails)
         context = {"page": page, "emails": emails, "store_credit": credit}

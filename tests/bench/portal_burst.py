@@ -156,14 +156,16 @@ def main() -> int:
     import django
 
     django.setup()
+    from importlib import import_module
+
     from allauth.account.models import EmailAddress
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
 
     from cancellations.models import OrderRequest, PlatformEffect
     from tests.factories import make_order, make_store, make_user
 
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # as the server reads them
     store = make_store(f"burst-{uuid.uuid4().hex[:6]}")
     people = []
     for n in range(args.customers):

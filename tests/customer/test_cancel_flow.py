@@ -4,6 +4,8 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cancellations.models import OrderRequest
 from cancellations.policy import DEFAULT_POLICY, FeeKind, RetentionKind, RetentionOffer
@@ -120,3 +122,13 @@ def test_another_customers_order_cannot_be_cancelled(signed_in, store_a):
     assert signed_in.get(_url(other)).status_code == 404
     assert signed_in.post(_url(other), {"step": "confirm", "submit_key": "x"}).status_code == 404
     assert not OrderRequest.objects.for_store(store_a).exists()
+
+
+def test_the_cancel_page_reads_the_store_s_policy_once(signed_in, store_a, ann_order):
+    # What the page offers, the customer's limits and the refund summary all ask for the policy.
+    with CaptureQueriesContext(connection) as queries:
+        page = signed_in.get(_url(ann_order))
+
+    assert page.status_code == 200
+    reads = [q for q in queries.captured_queries if "cancellations_storepolicyversion" in q["sql"]]
+    assert len(reads) == 1

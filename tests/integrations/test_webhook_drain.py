@@ -66,6 +66,28 @@ def test_a_burst_publishes_one_drain_and_that_drain_processes_every_delivery(
     assert Order.objects.for_store(shopify_store).count() == 5
 
 
+def test_a_drain_that_finds_a_backlog_wakes_a_companion_to_share_it(
+    client, django_capture_on_commit_callbacks, shopify_store, published
+):
+    for number in range(1, 4):
+        _send(client, django_capture_on_commit_callbacks, shopify_store, number)
+    assert len(published) == 1
+
+    assert inbox.drain_inbox() == 3
+    assert len(published) == 2  # the companion a second worker would take
+    assert inbox.drain_inbox() == 0  # it finds the backlog done and wakes nobody
+    assert len(published) == 2
+
+
+def test_a_drain_of_one_delivery_wakes_no_companion(
+    client, django_capture_on_commit_callbacks, shopify_store, published
+):
+    _send(client, django_capture_on_commit_callbacks, shopify_store, 1)
+
+    assert inbox.drain_inbox() == 1
+    assert len(published) == 1
+
+
 def test_once_the_drain_has_started_the_next_delivery_wakes_another(
     client, django_capture_on_commit_callbacks, shopify_store, published
 ):

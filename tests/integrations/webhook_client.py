@@ -23,6 +23,7 @@ def deliver(
     webhook_id: str | None = None,
     secret: str = API_SECRET,
     signature: str | None = None,
+    **extra: str,
 ):
     return client.post(
         "/webhooks/shopify/",
@@ -35,4 +36,5 @@ def deliver(
         HTTP_X_SHOPIFY_API_VERSION="2026-07",
         HTTP_X_SHOPIFY_EVENT_ID=str(uuid.uuid4()),
         HTTP_X_SHOPIFY_TRIGGERED_AT="2026-11-26T10:00:00.000Z",
+        **extra,
     )

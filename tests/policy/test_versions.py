@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, close_old_connections, connection, transaction
 
+from cancellations.core.memo import memo_scope
 from cancellations.models import StorePolicyVersion
 from cancellations.policy import FeeKind, FeeSettings, StorePolicy, WindowKind, policy_changes
 from cancellations.policy.errors import PolicyInvalid
@@ -171,3 +172,25 @@ def test_concurrent_saves_both_land_with_distinct_versions(store_a) -> None:
     # Each version's diff is against the version saved just before it, whichever thread saved that.
     for previous, row in itertools.pairwise(rows):
         assert row.change_summary == policy_changes(policy_of(previous), policy_of(row))
+
+
+def test_within_one_request_the_policy_is_read_once_and_a_save_is_seen_at_once(
+    store_a, django_assert_num_queries
+) -> None:
+    with memo_scope():
+        assert current_policy(store=store_a) == (StorePolicy(), 0)
+        with django_assert_num_queries(0):
+            assert current_policy(store=store_a) == (StorePolicy(), 0)
+        save_policy(store=store_a, actor=None, policy=ONE_HOUR)
+        assert current_policy(store=store_a) == (ONE_HOUR, 1)
+    # Outside a request nothing is kept: a task reads afresh each time.
+    for _ in range(2):
+        with django_assert_num_queries(1):
+            assert current_policy(store=store_a) == (ONE_HOUR, 1)
+
+
+def test_one_store_s_kept_policy_is_not_another_s(store_a, store_b) -> None:
+    save_policy(store=store_a, actor=None, policy=ONE_HOUR)
+    with memo_scope():
+        assert current_policy(store=store_a) == (ONE_HOUR, 1)
+        assert current_policy(store=store_b) == (StorePolicy(), 0)
