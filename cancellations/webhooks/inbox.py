@@ -286,7 +286,9 @@ def drain_inbox(*, seconds: float = DRAIN_SECONDS) -> int:
             return done
         retry: tuple[int, int, float | None] | None = None
         with transaction.atomic():
-            delivery = _waiting_deliveries().select_for_update(skip_locked=True).order_by("received_at").first()
+            delivery = (
+                _waiting_deliveries().select_for_update(skip_locked=True).order_by("received_at").first()
+            )
             if delivery is None:
                 return done
             if delivery.store_id not in stores:
