@@ -10,7 +10,8 @@ as a sign-in makes them) and enough orders for each, and starts gunicorn with th
 worker. Each customer, on a connection of their own, loops for `--seconds`: the order list, an order's
 page, the cancel page, then the confirm POST (with the form's CSRF token, as a browser sends it). Then
 the same connections hit `/healthz` (a minimal view on the same server) for the same time. It prints
-requests/s and p50/p99 for each page, the ratio to the minimal view, the errors, and afterwards that
+requests/s and p50/p99 for each page, the ratio to the minimal view, the CPU that gunicorn, the worker
+and the clients spent per loop (from /proc: what bounds the burst), the errors, and afterwards that
 every cancel submitted exists once and was carried out once.
 """
 
@@ -103,6 +104,29 @@ class Customer(threading.Thread):
             else:
                 self.errors.append(f"cancel POST answered {response.status}")
         conn.close()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children, from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = defaultdict(list)
+    times: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children[int(fields[1])].append(int(entry))
+        times[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += times.get(current, 0.0)
+        todo.extend(children.get(current, []))
+    return total
 
 
 def _drive(port: int, slug: str, people: list[tuple[str, list[int]]], seconds: float, minimal: bool):
@@ -205,7 +229,13 @@ def main() -> int:
                     break
             except OSError:
                 time.sleep(0.2)
+        cpu_before = {name: _cpu_seconds(p.pid) for name, p in (("web", server), ("worker", worker))}
+        cpu_before["bench"] = time.process_time()
         busy, elapsed = _drive(port, store.slug, people, args.seconds, minimal=False)
+        cpu = {
+            name: _cpu_seconds(p.pid) - cpu_before[name] for name, p in (("web", server), ("worker", worker))
+        }
+        cpu["bench"] = time.process_time() - cpu_before["bench"]
         idle, idle_elapsed = _drive(port, store.slug, people, args.seconds, minimal=True)
         minimal_times = [t for c in idle for t in c.times["healthz"]]
         minimal_rate = len(minimal_times) / idle_elapsed
@@ -228,6 +258,13 @@ def main() -> int:
                 f"p99 {_percentile(times, 0.99):4.0f} ms  "
                 f"alone ~{alone:.0f}/s = {alone / minimal_rate:.2f} of minimal"
             )
+        loops = max(len([t for c in busy for t in c.times["cancel POST"]]), 1)
+        per_loop = {name: seconds / loops * 1000 for name, seconds in cpu.items()}
+        print(
+            f"CPU per loop (4 requests, the cancel carried out): gunicorn {per_loop['web']:.0f} ms, "
+            f"worker {per_loop['worker']:.0f} ms, clients {per_loop['bench']:.0f} ms; "
+            f"{os.cpu_count()} cores give {elapsed * (os.cpu_count() or 1) / loops * 1000:.0f} ms per loop"
+        )
         errors = [e for c in busy + idle for e in c.errors]
         print(f"errors: {len(errors)}" + (f" ({', '.join(sorted(set(errors))[:5])})" if errors else ""))
         submitted = [order for c in busy for order in c.submitted]
