@@ -332,6 +332,7 @@ if REQUEST_EXECUTION_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:
     )
 REQUEST_SWEEP_GRACE_SECONDS = env_int("REQUEST_SWEEP_GRACE_SECONDS", 60)
 REQUEST_JOB_POLL_SECONDS = env_int("REQUEST_JOB_POLL_SECONDS", 2)
+REQUEST_JOB_FIRST_POLL_MS = env_int("REQUEST_JOB_FIRST_POLL_MS", 250)  # the first look at a new job
 REQUEST_JOB_TIMEOUT_SECONDS = env_int("REQUEST_JOB_TIMEOUT_SECONDS", 6 * 3600)
 
 # Bulk cancellation (cancellations/bulk/drain.py). A drain task works on one job for a slice of time,

@@ -88,6 +88,15 @@ def _seconds(name: str) -> float:
     return float(getattr(settings, name))
 
 
+def _next_look(request: OrderRequest, now: datetime) -> float:
+    """Seconds until the platform's job is looked at again: soon at first (a customer is watching the
+    page), then as long as the job has run, up to REQUEST_JOB_POLL_SECONDS (looks at about 0.25, 0.5,
+    1 and 2 s, then every 2 s by default)."""
+    age = (now - (request.executed_at or now)).total_seconds()
+    first = settings.REQUEST_JOB_FIRST_POLL_MS / 1000
+    return min(_seconds("REQUEST_JOB_POLL_SECONDS"), max(first, age))
+
+
 def _executor() -> Actor:
     return replace(Actor.system(), label="Amend executor")
 
@@ -295,7 +304,7 @@ def _after_success(
             return SKIPPED
         if status == EffectStatus.PENDING:
             request.platform_job_id = job_id or request.platform_job_id
-            delay = _seconds("REQUEST_JOB_POLL_SECONDS")
+            delay = _next_look(request, now)
             request.next_attempt_at = now + timedelta(seconds=delay)
             request.save(update_fields=["platform_job_id", "next_attempt_at", "updated_at"])
             enqueue_poll(store_id=store.pk, request_id=request.pk, countdown=delay)

@@ -29,6 +29,7 @@ import time
 import uuid
 from collections import defaultdict
 
+from tests.bench.bulk_cancel import _tree_cpu
 from tests.bench.webhook_throughput import ROOT, _bench_database_url, _free_port, _recreate_database
 
 HOST = "burst.example.com"
@@ -104,29 +105,6 @@ class Customer(threading.Thread):
             else:
                 self.errors.append(f"cancel POST answered {response.status}")
         conn.close()
-
-
-def _cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of a process and its children, from /proc (Linux)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    children: dict[int, list[int]] = defaultdict(list)
-    times: dict[int, float] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children[int(fields[1])].append(int(entry))
-        times[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
-    total, todo = 0.0, [pid]
-    while todo:
-        current = todo.pop()
-        total += times.get(current, 0.0)
-        todo.extend(children.get(current, []))
-    return total
 
 
 def _drive(port: int, slug: str, people: list[tuple[str, list[int]]], seconds: float, minimal: bool):
@@ -229,11 +207,12 @@ def main() -> int:
                     break
             except OSError:
                 time.sleep(0.2)
-        cpu_before = {name: _cpu_seconds(p.pid) for name, p in (("web", server), ("worker", worker))}
+        cpu_before = {name: (_tree_cpu(p.pid) or 0.0) for name, p in (("web", server), ("worker", worker))}
         cpu_before["bench"] = time.process_time()
         busy, elapsed = _drive(port, store.slug, people, args.seconds, minimal=False)
         cpu = {
-            name: _cpu_seconds(p.pid) - cpu_before[name] for name, p in (("web", server), ("worker", worker))
+            name: (_tree_cpu(p.pid) or 0.0) - cpu_before[name]
+            for name, p in (("web", server), ("worker", worker))
         }
         cpu["bench"] = time.process_time() - cpu_before["bench"]
         idle, idle_elapsed = _drive(port, store.slug, people, args.seconds, minimal=True)

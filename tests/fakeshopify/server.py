@@ -154,6 +154,10 @@ class FakeShopify:
         # polls one takes to finish.
         self.bulk_concurrency = 5
         self.bulk_polls = 1
+        # Seconds every Admin API answer takes before it is sent: the network to Shopify and Shopify's own
+        # work. 0 in tests; the click-to-effect bench sets it (Shopify publishes no latency figure, so
+        # the bench names the value it assumes and takes another with --shopify-latency).
+        self.latency = 0.0
         self._server: ThreadingHTTPServer | None = None
         admin_schema()  # load before serving: the first request should not wait for it
 
@@ -988,6 +992,8 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.server_fake
         length = int(self.headers.get("Content-Length", "0"))
         body = json.loads(self.rfile.read(length) or b"{}")
+        if fake.latency:
+            time.sleep(fake.latency)  # outside the lock: concurrent calls wait side by side, as on Shopify
         match = re.fullmatch(
             r"/shops/([^/]+)/admin/(oauth/access_token|api/([^/]+)/graphql\.json)", self.path
         )

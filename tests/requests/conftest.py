@@ -12,3 +12,4 @@ def _quick_retries(settings):
     settings.REQUEST_RETRY_BASE_SECONDS = 0.01
     settings.REQUEST_RETRY_MAX_SECONDS = 0.05
     settings.REQUEST_JOB_POLL_SECONDS = 0.01
+    settings.REQUEST_JOB_FIRST_POLL_MS = 10

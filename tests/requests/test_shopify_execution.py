@@ -128,3 +128,32 @@ def test_a_cancel_shopify_refused_is_still_reported_failed(fake_shopify, shopify
     request.refresh_from_db()
     order.refresh_from_db()
     assert request.status == "failed" and not order.is_cancelled
+
+
+def test_a_new_cancel_job_is_looked_at_soon_then_less_often_as_it_runs(
+    fake_shopify, shopify_store, settings, monkeypatch
+):
+    from datetime import timedelta
+
+    from cancellations.models import OrderRequest
+    from cancellations.requests import execution
+
+    settings.REQUEST_JOB_FIRST_POLL_MS = 300
+    settings.REQUEST_JOB_POLL_SECONDS = 5
+    polls: list[float] = []
+    monkeypatch.setattr(execution, "enqueue_poll", lambda **kw: polls.append(kw["countdown"]))
+    fake_shopify.job_ticks = 4
+    request = _cancel(shopify_store, _mirrored_order(fake_shopify, shopify_store))
+    running = OrderRequest.objects.for_store(shopify_store).filter(pk=request.pk)
+
+    assert execute_request(store=shopify_store, request_id=request.pk) == PENDING
+    for age in (2, 60):  # the job has run for this long at the next look
+        started = running.get().executed_at
+        running.update(executed_at=started - timedelta(seconds=age))
+        assert poll_platform_job(store=shopify_store, request_id=request.pk) == PENDING
+
+    # Soon at first (the customer's page sees a quick cancel within a second), then as long as the
+    # job has run, up to the poll interval.
+    assert 0.3 <= polls[0] < 1.0  # 0.3, unless the cancel itself took longer
+    assert 2.0 <= polls[1] < 2.5
+    assert polls[2] == 5.0
