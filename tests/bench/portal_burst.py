@@ -9,7 +9,9 @@ as a sign-in makes them) and enough orders for each, and starts gunicorn with th
 (`DJANGO_ENV=production`, HTTPS as a proxy in front would say, via X-Forwarded-Proto) and a Celery
 worker. Each customer, on a connection of their own, loops for `--seconds`: the order list, an order's
 page, the cancel page, then the confirm POST (with the form's CSRF token, as a browser sends it). Then
-the same connections hit `/healthz` (a minimal view on the same server) for the same time. It prints
+the same connections hit `/healthz` (a minimal view on the same server) for the same time, then each
+customer's requests' `status.json` (the smallest signed-in read a page makes: session, store, order, one
+request) for the same time. It prints
 requests/s and p50/p99 for each page, the ratio to the minimal view, the CPU that gunicorn, the worker
 and the clients spent per loop (from /proc: what bounds the burst), the errors, and afterwards that
 every cancel submitted exists once and was carried out once.
@@ -28,6 +30,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from urllib.parse import urlsplit
 
 from tests.bench.bulk_cancel import _tree_cpu
 from tests.bench.webhook_throughput import ROOT, _bench_database_url, _free_port, _recreate_database
@@ -42,13 +45,15 @@ def _percentile(values: list[float], p: float) -> float:
 
 
 class Customer(threading.Thread):
-    def __init__(self, port: int, slug: str, session: str, orders: list[int], until: float, minimal: bool):
+    def __init__(self, port: int, slug: str, session: str, orders: list[int], until: float, mode: str,
+                 statuses: list[str]):  # fmt: skip
         super().__init__(daemon=True)
         self.port, self.slug, self.session, self.orders, self.until = port, slug, session, orders, until
-        self.minimal = minimal
+        self.mode = mode  # "burst", "healthz", or "status" (their requests' status.json, in turn)
         self.times: dict[str, list[float]] = defaultdict(list)
         self.errors: list[str] = []
         self.submitted: list[int] = []
+        self.statuses = statuses  # the status.json of each request this customer submitted
         self.csrf_cookie = ""
 
     def _request(
@@ -80,8 +85,18 @@ class Customer(threading.Thread):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         base = f"/s/{self.slug}"
         while time.monotonic() < self.until:
-            if self.minimal:
+            if self.mode == "healthz":
                 self._request(conn, "healthz", "GET", "/healthz")
+                continue
+            if self.mode == "status":
+                if not self.statuses:
+                    break
+                self._request(
+                    conn,
+                    "status.json",
+                    "GET",
+                    self.statuses[len(self.times["status.json"]) % len(self.statuses)],
+                )
                 continue
             if not self.orders:
                 break
@@ -102,14 +117,17 @@ class Customer(threading.Thread):
             )
             if response.status == 302:
                 self.submitted.append(order)
+                self.statuses.append(urlsplit(response.getheader("Location", "")).path + "status.json")
             else:
                 self.errors.append(f"cancel POST answered {response.status}")
         conn.close()
 
 
-def _drive(port: int, slug: str, people: list[tuple[str, list[int]]], seconds: float, minimal: bool):
+def _drive(port: int, slug: str, people: list[tuple[str, list[int], list[str]]], seconds: float, mode: str):
     until = time.monotonic() + seconds
-    customers = [Customer(port, slug, session, orders, until, minimal) for session, orders in people]
+    customers = [
+        Customer(port, slug, session, orders, until, mode, statuses) for session, orders, statuses in people
+    ]
     started = time.monotonic()
     for customer in customers:
         customer.start()
@@ -179,7 +197,7 @@ def main() -> int:
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         orders = [make_order(store, email=email, lines=2, financial_status="paid").pk for _ in range(60)]
-        people.append((session.session_key, orders))
+        people.append((session.session_key, orders, []))
 
     port = _free_port()
     logs = ROOT / ".data" / "bench"
@@ -209,13 +227,17 @@ def main() -> int:
                 time.sleep(0.2)
         cpu_before = {name: (_tree_cpu(p.pid) or 0.0) for name, p in (("web", server), ("worker", worker))}
         cpu_before["bench"] = time.process_time()
-        busy, elapsed = _drive(port, store.slug, people, args.seconds, minimal=False)
+        busy, elapsed = _drive(port, store.slug, people, args.seconds, mode="burst")
         cpu = {
             name: (_tree_cpu(p.pid) or 0.0) - cpu_before[name]
             for name, p in (("web", server), ("worker", worker))
         }
         cpu["bench"] = time.process_time() - cpu_before["bench"]
-        idle, idle_elapsed = _drive(port, store.slug, people, args.seconds, minimal=True)
+        idle, idle_elapsed = _drive(port, store.slug, people, args.seconds, mode="healthz")
+        # A signed-in read as small as a customer page gets: the session, the store, the order, one request.
+        reads, reads_elapsed = _drive(port, store.slug, people, args.seconds, mode="status")
+        read_times = [t for c in reads for t in c.times["status.json"]]
+        read_rate = len(read_times) / reads_elapsed
         minimal_times = [t for c in idle for t in c.times["healthz"]]
         minimal_rate = len(minimal_times) / idle_elapsed
         print(
@@ -226,6 +248,11 @@ def main() -> int:
             f"{'minimal view':<12} {minimal_rate:7.0f} requests/s  "
             f"p50 {_percentile(minimal_times, 0.5):4.0f} ms  p99 {_percentile(minimal_times, 0.99):4.0f} ms"
         )
+        print(
+            f"{'status.json':<12} {read_rate:7.0f} requests/s  p50 {_percentile(read_times, 0.5):4.0f} ms  "
+            f"p99 {_percentile(read_times, 0.99):4.0f} ms  = {read_rate / minimal_rate:.2f} of minimal "
+            "(a signed-in read: session, store, order, one request)"
+        )
         for name in ("order list", "order page", "cancel page", "cancel POST"):
             times = [t for c in busy for t in c.times[name]]
             rate = len(times) / elapsed
@@ -235,7 +262,8 @@ def main() -> int:
             print(
                 f"{name:<12} {rate:7.0f} requests/s  p50 {_percentile(times, 0.5):4.0f} ms  "
                 f"p99 {_percentile(times, 0.99):4.0f} ms  "
-                f"alone ~{alone:.0f}/s = {alone / minimal_rate:.2f} of minimal"
+                f"alone ~{alone:.0f}/s = {alone / minimal_rate:.2f} of minimal, "
+                f"{alone / max(read_rate, 1e-9):.2f} of status.json"
             )
         loops = max(len([t for c in busy for t in c.times["cancel POST"]]), 1)
         per_loop = {name: seconds / loops * 1000 for name, seconds in cpu.items()}
@@ -244,7 +272,7 @@ def main() -> int:
             f"worker {per_loop['worker']:.0f} ms, clients {per_loop['bench']:.0f} ms; "
             f"{os.cpu_count()} cores give {elapsed * (os.cpu_count() or 1) / loops * 1000:.0f} ms per loop"
         )
-        errors = [e for c in busy + idle for e in c.errors]
+        errors = [e for c in busy + idle + reads for e in c.errors]
         print(f"errors: {len(errors)}" + (f" ({', '.join(sorted(set(errors))[:5])})" if errors else ""))
         submitted = [order for c in busy for order in c.submitted]
         deadline = time.monotonic() + 120
