@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -51,9 +52,6 @@ def shopify_webhook(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=200)
 
 
-WEBHOOK_PATH = "/webhooks/shopify/"
-
-
 class WebhookIntakeMiddleware:
     """Answer a POST to the webhook path here; everything else goes on down the middleware.
 
@@ -64,9 +62,10 @@ class WebhookIntakeMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self.path = reverse("shopify_webhook")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method == "POST" and request.path_info == WEBHOOK_PATH:
+        if request.method == "POST" and request.path_info == self.path:
             request.get_host()  # the same host names as every page (DisallowedHost answers 400)
             return shopify_webhook(request)
         return self.get_response(request)

@@ -17,6 +17,7 @@ from cancellations.webhooks import inbox
 from cancellations.webhooks.tasks import drain_inbox_task
 from tests.cancellations.samples import orders_create_body
 from tests.integrations.webhook_client import deliver
+from tests.worker import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,13 +41,8 @@ def published(monkeypatch):
     return sent
 
 
-def _wait_for(condition, seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.005)
-    return False
+def _soon(condition) -> bool:
+    return wait_until(condition, timeout=5.0, interval=0.005)
 
 
 def _deliver(client, store):
@@ -59,19 +55,19 @@ def test_a_burst_is_answered_and_woken_once_from_the_relay_thread(client, shopif
         _deliver(client, shopify_store)
 
     assert WebhookDelivery.objects.for_store(shopify_store).count() == 10  # committed before each 200
-    assert _wait_for(lambda: published)
+    assert _soon(lambda: published)
     time.sleep(0.1)
     assert published == ["amend-inbox-wake"]  # one drain for the burst, sent off the request's thread
 
 
 def test_a_delivery_after_the_drain_started_wakes_another(client, shopify_store, published):
     _deliver(client, shopify_store)
-    assert _wait_for(lambda: len(published) == 1)
+    assert _soon(lambda: len(published) == 1)
 
     cache.delete(inbox.WAKE_KEY)  # what the drain does as it starts
     _deliver(client, shopify_store)
 
-    assert _wait_for(lambda: len(published) == 2)
+    assert _soon(lambda: len(published) == 2)
 
 
 def test_a_broker_outage_leaves_the_relay_running_for_the_next_delivery(
@@ -94,4 +90,4 @@ def test_a_broker_outage_leaves_the_relay_running_for_the_next_delivery(
     down["on"] = False
     _deliver(client, shopify_store)
 
-    assert _wait_for(lambda: published == ["amend-inbox-wake"])
+    assert _soon(lambda: published == ["amend-inbox-wake"])
